@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Main job: regenerate the paper's Tables I-IV on the embedded procedural data.
+# Usage: scripts/reproduce.sh [--profile quick|tiny|paper] [--out DIR] [...]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/env.sh"
+cd "$ROOT"
+exec python -m reports reproduce --profile quick --out "${OUT:-runs/reproduce-quick}" "$@"
