@@ -1,0 +1,294 @@
+"""Real-world-style composite videos (the paper's Section IV test set for L_T2).
+
+The paper takes 30 foreground videos (static camera, hand-made masks) and 16
+background videos, makes two colour-distorted copies of every background with the
+same random colour adjustments as the synthetic data (so 48 backgrounds), and pastes
+every foreground on every background: 1,440 composites, scored with estimated flow.
+
+:func:`build_composites` does this for any foreground (video, mask video) pairs and
+background videos — video files or frame folders — after fitting every video to a
+common size.  :func:`build_procedural` first makes procedural foreground and
+background videos (so the suite needs no downloads) and then calls it.
+
+Output layout (read back by :class:`bench.datasets.CompositeReader`)::
+
+    OUT/dataset.json                  every build argument, the source lists, the seed
+    OUT/manifest.jsonl                one line per composite: id, foreground, background, variant, colour params
+    OUT/<clip_id>/composite/000.png   (or composite.mkv / .mp4 with ``video_format``)
+    OUT/<clip_id>/mask/000.png
+
+Colour variant ``v`` of background ``i`` draws its adjustment from
+``numpy.random.default_rng([seed, i, v])``, so adding videos never changes earlier ones.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from bench import video_io
+
+
+@dataclass
+class RealWorldConfig:
+    size: tuple[int, int] = (64, 64)  # (H, W) every video is fitted to
+    frames: int | None = None  # frames per composite; None = the shorter of the fg and bg video
+    variants: int = 2  # colour-distorted copies per background (the paper: 2, i.e. 3 versions in all)
+    seed: int = 0
+    fit: str = "crop"  # "crop": scale the shorter side then centre-crop; "resize": stretch
+    video_format: str = "png"  # "png" frame folders, or a video container: "mkv" (lossless FFV1), "mp4" (lossy)
+    fps: float = 10.0
+
+
+def fit_frames(frames: np.ndarray, size: tuple[int, int], fit: str, *, nearest: bool = False) -> np.ndarray:
+    """Fit ``T×H×W[×3]`` frames to ``size`` = (H, W) by centre-crop after scaling, or by stretching."""
+    th, tw = size
+    h, w = frames.shape[1:3]
+    interp = cv2.INTER_NEAREST if nearest else cv2.INTER_AREA
+    if fit == "resize":
+        sh, sw = th, tw
+    elif fit == "crop":
+        scale = max(th / h, tw / w)
+        sh, sw = max(th, round(h * scale)), max(tw, round(w * scale))
+    else:
+        raise ValueError(f"fit must be 'crop' or 'resize', got '{fit}'")
+    out = []
+    for f in frames:
+        f = f if (h, w) == (sh, sw) else cv2.resize(f, (sw, sh), interpolation=interp)
+        y0, x0 = (sh - th) // 2, (sw - tw) // 2
+        out.append(f[y0:y0 + th, x0:x0 + tw])
+    return np.stack(out)
+
+
+def _load_foreground(video: Path, mask: Path, config: RealWorldConfig) -> tuple[np.ndarray, np.ndarray]:
+    frames = video_io.read_frames(video, max_frames=config.frames)
+    masks = video_io.read_frames(mask, gray=True, max_frames=config.frames)
+    if frames.shape[0] != masks.shape[0]:
+        raise video_io.VideoReadError(f"foreground {video}: {frames.shape[0]} frames but {masks.shape[0]} masks in {mask}")
+    if frames.shape[1:3] != masks.shape[1:3]:
+        raise video_io.VideoReadError(f"foreground {video} is {frames.shape[2]}×{frames.shape[1]}, "
+                                      f"its mask {mask} is {masks.shape[2]}×{masks.shape[1]}")
+    masks = video_io.masks_from_gray(fit_frames(masks, config.size, config.fit, nearest=True))
+    return fit_frames(frames, config.size, config.fit), masks
+
+
+def _write_clip(out: Path, clip_id: str, composite: np.ndarray, mask: np.ndarray, config: RealWorldConfig) -> None:
+    final = out / clip_id
+    tmp = out / f".tmp-{clip_id}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir(parents=True)
+    try:
+        if config.video_format == "png":
+            video_io.write_frame_folder(tmp / "composite", composite)
+            video_io.write_frame_folder(tmp / "mask", mask)
+        else:
+            video_io.write_video_file(tmp / f"composite.{config.video_format}", composite, fps=config.fps)
+            # masks always lossless: a lossy mask would change which pixels count as foreground
+            video_io.write_video_file(tmp / "mask.mkv", mask, fps=config.fps)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write_jsonl(path: Path, records: list[dict]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
+    os.replace(tmp, path)
+
+
+def build_composites(foreground_videos: list[tuple[str | os.PathLike, str | os.PathLike]],
+                     background_videos: list[str | os.PathLike], out: str | os.PathLike,
+                     config: RealWorldConfig | None = None, **overrides) -> Path:
+    """Paste every foreground on every background and its colour variants; returns ``out``.
+
+    ``foreground_videos`` are ``(video, mask)`` pairs and ``background_videos`` paths, each a video file or a frame
+    folder.  ``overrides`` replace fields of ``config`` (``size``, ``frames``, ``variants``, ``seed``, ...).
+    Composites already present are rewritten (the build is deterministic in ``seed``).
+    """
+    config = config or RealWorldConfig()
+    for key, value in overrides.items():
+        if not hasattr(config, key):
+            raise TypeError(f"unknown real-world build option '{key}'")
+        setattr(config, key, value)
+    config.size = (int(config.size[0]), int(config.size[1]))
+    if not foreground_videos or not background_videos:
+        raise ValueError("need at least one foreground video and one background video")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    foregrounds = [_load_foreground(Path(v), Path(m), config) for v, m in foreground_videos]
+    records = []
+    total = len(foregrounds) * len(background_videos) * (1 + config.variants)
+    progress = tqdm(total=total, desc="real-world composites", unit="video")
+    for i, bg_path in enumerate(background_videos):
+        background = fit_frames(video_io.read_frames(Path(bg_path), max_frames=config.frames), config.size, config.fit)
+        for v in range(1 + config.variants):
+            params: dict = {}
+            variant = background
+            if v > 0:  # variant 0 is the background as filmed
+                params, adjust = color_adjustment(np.random.default_rng([config.seed, i, v]))
+                variant = np.stack([adjust(f) for f in background])
+            for j, (fg, mask) in enumerate(foregrounds):
+                n = min(len(fg), len(variant))
+                composite = np.where(mask[:n, ..., None], fg[:n], variant[:n])
+                clip_id = f"fg{j:03d}_bg{i:03d}_v{v}"
+                _write_clip(out, clip_id, composite, mask[:n], config)
+                records.append({"id": clip_id, "foreground": str(foreground_videos[j][0]),
+                                "foreground_mask": str(foreground_videos[j][1]), "background": str(bg_path),
+                                "variant": v, "color_params": params, "seed": config.seed, "frames": int(n)})
+                progress.update(1)
+    progress.close()
+    _write_jsonl(out / "manifest.jsonl", records)
+    info = {"kind": "realworld_composites", "config": asdict(config),
+            "foregrounds": [[str(v), str(m)] for v, m in foreground_videos],
+            "backgrounds": [str(b) for b in background_videos], "clips": len(records)}
+    tmp = out / "dataset.json.tmp"
+    tmp.write_text(json.dumps(info, indent=2, sort_keys=True))
+    os.replace(tmp, out / "dataset.json")
+    return out
+
+
+def build_procedural(out: str | os.PathLike, *, foregrounds: int = 3, backgrounds: int = 2, frames: int = 8,
+                     config: RealWorldConfig | None = None, **overrides) -> Path:
+    """Make procedural foreground (static camera, moving subject + mask) and background (slow pan) videos under
+    ``out/sources/`` from ``config.seed``, then :func:`build_composites` them into ``out``."""
+    config = config or RealWorldConfig()
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    config.frames = config.frames or frames
+    out = Path(out)
+    src = out / "sources"
+    h, w = config.size
+    fg_pairs, bg_paths = [], []
+    for j in range(foregrounds):
+        video, mask = procedural_foreground_video(np.random.default_rng([config.seed, 1, j]), config.frames, h, w)
+        d = src / "foregrounds" / f"fg{j:03d}"
+        video_io.write_frame_folder(d / "frames", video)
+        video_io.write_frame_folder(d / "mask", mask)
+        fg_pairs.append((d / "frames", d / "mask"))
+    for i in range(backgrounds):
+        video = procedural_background_video(np.random.default_rng([config.seed, 2, i]), config.frames, h, w)
+        path = video_io.write_frame_folder(src / "backgrounds" / f"bg{i:03d}", video)
+        bg_paths.append(path)
+    result = build_composites(fg_pairs, bg_paths, out, config)
+    info = json.loads((out / "dataset.json").read_text())
+    info["source"] = {"name": "procedural", "foregrounds": foregrounds, "backgrounds": backgrounds,
+                      "frames": config.frames, "seed": config.seed}
+    (out / "dataset.json").write_text(json.dumps(info, indent=2, sort_keys=True))
+    return result
+
+
+def discover_foregrounds(folder: str | os.PathLike) -> list[tuple[Path, Path]]:
+    """``(video, mask)`` pairs in ``folder``: sub-folders ``<name>/frames`` + ``<name>/mask`` (folders or videos),
+    or video files ``<name>.<ext>`` beside ``<name>_mask.<ext>``."""
+    folder = Path(folder)
+    pairs = []
+    for p in sorted(folder.iterdir()):
+        if p.is_dir():
+            video = next((c for c in (p / "frames", *(p / f"frames{s}" for s in video_io.VIDEO_SUFFIXES)) if c.exists()), None)
+            mask = next((c for c in (p / "mask", *(p / f"mask{s}" for s in video_io.VIDEO_SUFFIXES)) if c.exists()), None)
+            if video is None or mask is None:
+                raise video_io.VideoReadError(f"foreground folder {p} needs 'frames' and 'mask' (folders or videos)")
+            pairs.append((video, mask))
+        elif video_io.is_video_file(p) and not p.stem.endswith("_mask"):
+            mask = p.with_name(f"{p.stem}_mask{p.suffix}")
+            if not mask.exists():
+                raise video_io.VideoReadError(f"foreground video {p} has no mask video {mask}")
+            pairs.append((p, mask))
+    if not pairs:
+        raise video_io.VideoReadError(f"no foreground videos in {folder}")
+    return pairs
+
+
+def discover_backgrounds(folder: str | os.PathLike) -> list[Path]:
+    """Every video file or frame folder in ``folder``."""
+    folder = Path(folder)
+    found = [p for p in sorted(folder.iterdir()) if (p.is_dir() or video_io.is_video_file(p)) and not p.name.startswith(".")]
+    if not found:
+        raise video_io.VideoReadError(f"no background videos in {folder}")
+    return found
+
+
+# --- procedural sources and colour adjustment --------------------------------------------------------------------
+# harmonizer.data is to expose procedural video generators and colour adjustments (docs/interfaces.md); until those
+# land, these thin stand-ins keep the builder self-contained.  color_adjustment prefers harmonizer.data.color.
+
+def _smooth_texture(rng: np.random.Generator, h: int, w: int, cells: int) -> np.ndarray:
+    """``h×w×3`` float texture in [0, 1]: random colours on a coarse grid, bicubically upsampled."""
+    coarse = rng.uniform(0.0, 1.0, size=(cells, cells, 3)).astype(np.float32)
+    return np.clip(cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)
+
+
+def procedural_background_video(rng: np.random.Generator, frames: int, h: int, w: int) -> np.ndarray:
+    """A textured scene seen by a slowly panning camera: ``T×H×W×3`` uint8."""
+    margin = 2 * frames + 4
+    scene = 0.6 * _smooth_texture(rng, h + margin, w + margin, 6) + 0.4 * _smooth_texture(rng, h + margin, w + margin, 24)
+    dx, dy = rng.uniform(-1.5, 1.5, size=2)  # pixels per frame, below the margin
+    out = []
+    for t in range(frames):
+        x0, y0 = margin / 2 + dx * t, margin / 2 + dy * t
+        shift = np.float32([[1, 0, -x0], [0, 1, -y0]])
+        out.append(cv2.warpAffine(scene, shift, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT))
+    return (np.clip(np.stack(out), 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def procedural_foreground_video(rng: np.random.Generator, frames: int, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """A person-like figure (head and body ellipses, textured) swaying in front of a static camera.
+
+    Returns frames ``T×H×W×3`` uint8 and masks ``T×H×W`` bool; pixels outside the mask hold a plain backdrop."""
+    skin = _smooth_texture(rng, h, w, 4) * 0.5 + rng.uniform(0.2, 0.5, size=3).astype(np.float32)
+    cloth = _smooth_texture(rng, h, w, 12)
+    backdrop = np.full((h, w, 3), rng.uniform(0, 1, size=3), np.float32)
+    cx, amp, period = w * rng.uniform(0.35, 0.65), rng.uniform(0.5, 2.0), rng.uniform(6, 14)
+    out, masks = [], []
+    for t in range(frames):
+        x = cx + amp * np.sin(2 * np.pi * t / period)
+        body, head = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
+        cv2.ellipse(body, (int(round(x)), int(h * 0.78)), (int(w * 0.2), int(h * 0.3)), 0, 0, 360, 1, -1)
+        cv2.ellipse(head, (int(round(x)), int(h * 0.38)), (int(w * 0.1), int(h * 0.13)), 0, 0, 360, 1, -1)
+        frame = np.where(body[..., None] > 0, cloth, np.where(head[..., None] > 0, skin, backdrop))
+        out.append((np.clip(frame, 0, 1) * 255 + 0.5).astype(np.uint8))
+        masks.append((body | head) > 0)
+    return np.stack(out), np.stack(masks)
+
+
+def _fallback_adjustment(rng: np.random.Generator) -> dict:
+    return {"exposure": float(rng.uniform(-0.6, 0.6)), "saturation": float(rng.uniform(0.5, 1.5)),
+            "temperature": float(rng.uniform(-0.15, 0.15)), "contrast": float(rng.uniform(0.7, 1.3)),
+            "gamma": float(rng.uniform(0.7, 1.4))}
+
+
+def _apply_fallback(image: np.ndarray, p: dict) -> np.ndarray:
+    """Exposure (stops), saturation, temperature (red/blue gains), contrast about mid-grey, tone gamma."""
+    x = image * 2.0 ** p["exposure"]
+    grey = x.mean(axis=-1, keepdims=True)
+    x = grey + (x - grey) * p["saturation"]
+    x = x * np.float32([1 + p["temperature"], 1.0, 1 - p["temperature"]])
+    x = (x - 0.5) * p["contrast"] + 0.5
+    return np.clip(x, 0.0, 1.0) ** p["gamma"]
+
+
+def color_adjustment(rng: np.random.Generator):
+    """``(params, fn)`` where ``fn`` maps a uint8 RGB frame to its colour-adjusted uint8 copy."""
+    try:
+        from harmonizer.data.color import apply_adjustment, random_adjustment
+    except ImportError:
+        params = _fallback_adjustment(rng)
+        params["implementation"] = "bench.realworld fallback"
+        apply = _apply_fallback
+    else:
+        params, _ = random_adjustment(rng)
+        apply = apply_adjustment
+
+    def adjust(frame: np.ndarray) -> np.ndarray:
+        return (np.clip(apply(frame.astype(np.float32) / 255.0, params), 0, 1) * 255 + 0.5).astype(np.uint8)
+
+    return params, adjust

@@ -1,0 +1,99 @@
+"""Per-method summaries of a tidy ``results.csv`` with bootstrap confidence intervals over clips.
+
+The mean of a (method, metric) is the mean of all its non-NaN frame values (what
+``df.groupby(["method", "metric"]).value.mean()`` gives).  The 95% interval is a
+percentile bootstrap that resamples *clips* with replacement (frames of a clip are
+not independent), recomputing that pooled mean each time.  The resampled clip
+indices come from ``numpy.random.default_rng(seed)`` and are the same for every
+method, so intervals of methods scored on the same clips are paired draws.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+RESULT_COLUMNS = ["method", "dataset", "clip", "frame", "metric", "value"]
+SUMMARY_COLUMNS = ["method", "metric", "mean", "ci_low", "ci_high", "n_clips", "n_nan"]
+
+
+@dataclass
+class SummaryConfig:
+    n_boot: int = 1000
+    confidence: float = 0.95
+    seed: int = 0
+
+
+def read_results(results: str | os.PathLike) -> pd.DataFrame:
+    """Load ``results.csv`` from a results folder (or the CSV path itself), checking its columns."""
+    path = Path(results)
+    if path.is_dir():
+        path = path / "results.csv"
+    if not path.exists():
+        raise FileNotFoundError(f"no results file {path}; run `python -m bench run ... --out {path.parent}` first")
+    df = pd.read_csv(path, dtype={"clip": str, "method": str, "metric": str, "dataset": str})
+    missing = [c for c in RESULT_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"{path} lacks the column(s) {', '.join(missing)}; expected {', '.join(RESULT_COLUMNS)}")
+    return df
+
+
+def bootstrap_pooled_mean(values: np.ndarray, clip_codes: np.ndarray, n_clips: int, rng_indices: np.ndarray,
+                          confidence: float) -> tuple[float, float, float]:
+    """Pooled mean of non-NaN ``values`` and its percentile bootstrap interval.
+
+    ``rng_indices`` is ``n_boot×n_clips`` clip indices drawn with replacement; clip sums and counts are
+    gathered per draw, so the cost is ``O(n_boot·n_clips)`` whatever the number of frames.
+    """
+    ok = ~np.isnan(values)
+    sums = np.bincount(clip_codes[ok], weights=values[ok], minlength=n_clips)
+    counts = np.bincount(clip_codes[ok], minlength=n_clips).astype(float)
+    total = counts.sum()
+    if total == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(sums.sum() / total)
+    boot_counts = counts[rng_indices].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        boot_means = sums[rng_indices].sum(axis=1) / boot_counts
+    boot_means = boot_means[boot_counts > 0]  # a draw of only all-NaN clips has no mean
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.quantile(boot_means, [alpha, 1.0 - alpha])
+    return mean, float(low), float(high)
+
+
+def summarize(results_dir: str | os.PathLike | pd.DataFrame, config: SummaryConfig | None = None) -> pd.DataFrame:
+    """One row per (method, metric): ``mean, ci_low, ci_high, n_clips, n_nan`` (plus ``dataset`` first when the
+    results hold more than one dataset)."""
+    config = config or SummaryConfig()
+    df = results_dir if isinstance(results_dir, pd.DataFrame) else read_results(results_dir)
+    by = ["method", "metric"]
+    multi = df["dataset"].nunique() > 1
+    if multi:
+        by = ["dataset", *by]
+    rows = []
+    draws: dict[int, np.ndarray] = {}  # one draw matrix per clip count, shared by all methods (paired)
+    for key, group in df.groupby(by, sort=True):
+        codes, uniques = pd.factorize(group["clip"], sort=True)
+        n = len(uniques)
+        if n not in draws:
+            draws[n] = np.random.default_rng(config.seed).integers(0, n, size=(config.n_boot, n))
+        values = group["value"].to_numpy(dtype=float)
+        mean, low, high = bootstrap_pooled_mean(values, codes, n, draws[n], config.confidence)
+        rows.append((*key, mean, low, high, n, int(np.isnan(values).sum())))
+    columns = (["dataset"] if multi else []) + SUMMARY_COLUMNS
+    return pd.DataFrame(rows, columns=columns)
+
+
+def format_table(summary: pd.DataFrame, *, digits: int = 4) -> str:
+    """Methods as rows, metrics as columns, cells ``mean [ci_low, ci_high]`` and a NaN count where non-zero."""
+    def cell(r) -> str:
+        text = f"{r['mean']:.{digits}g} [{r['ci_low']:.{digits}g}, {r['ci_high']:.{digits}g}]"
+        return text + (f" ({int(r['n_nan'])} NaN)" if r["n_nan"] else "")
+
+    index = ["dataset", "method"] if "dataset" in summary.columns else ["method"]
+    table = summary.assign(cell=summary.apply(cell, axis=1)).pivot_table(
+        index=index, columns="metric", values="cell", aggfunc="first")
+    return table.to_string()
