@@ -1,0 +1,255 @@
+"""Tables I–IV from tidy results beside the paper's numbers, as Markdown, CSV and LaTeX.
+
+Inputs are *measurements*: one row per (source, method, metric) with ``mean``, ``ci_low``,
+``ci_high`` — the summaries bench wrote (``bench.summary.summarize``) and the user-study
+scores userstudy wrote.  Nothing here computes a metric.  Each cell shows ours ± half the
+width of the 95% interval beside the paper's value; the best of ours per column is marked,
+with the direction taken from each metric's ``higher_is_better`` in bench's ``METRICS``.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from reports.paper import TABLES, PaperRow
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # paper-value key (reports.paper)
+    header: str
+    source: str  # which measurements: "synthetic", "realworld", "study_realism", "study_temporal"
+    metric: str  # metric name within the source (bench METRICS name, or "pl_score")
+    scale: str
+
+
+COLUMNS: dict[str, Column] = {
+    "psnr": Column("psnr", "PSNR", "synthetic", "psnr", "dB (data range 1), synthetic test split"),
+    "mse": Column("mse", "MSE", "synthetic", "mse", "[0,1] images, synthetic test split"),
+    "lt1": Column("lt1", "L_T1", "synthetic", "lt_regional",
+                  "regional temporal loss, [0,1] images, ground-truth flow, synthetic test split"),
+    "lt2": Column("lt2", "L_T2", "realworld", "lt_regional",
+                  "regional temporal loss, [0,1] images, DIS-estimated flow, real-world-style composites"),
+    "pl_realism": Column("pl_realism", "P-L realism", "study_realism", "pl_score",
+                         "Plackett-Luce log-strength, centred (higher = preferred)"),
+    "pl_temporal": Column("pl_temporal", "P-L temporal", "study_temporal", "pl_score",
+                          "Plackett-Luce log-strength, centred (higher = preferred)"),
+}
+
+TABLE_COLUMNS: dict[str, list[str]] = {
+    "I": ["psnr", "mse", "lt1", "lt2", "pl_realism", "pl_temporal"],
+    "II": ["psnr", "mse", "lt1", "lt2"],
+    "III": ["psnr", "mse", "lt1", "lt2"],
+    "IV": ["psnr", "mse"],
+}
+
+TABLE_TITLES: dict[str, str] = {
+    "I": "Table I — comparison with previous methods",
+    "II": "Table II — training on different datasets",
+    "III": "Table III — network architectures (no discriminator) and regional vs global temporal loss",
+    "IV": "Table IV — solutions without an input foreground mask",
+}
+
+# User-study scores are not bench metrics; a higher Plackett-Luce score means preferred.
+STUDY_DIRECTIONS = {"pl_score": True}
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What every rendered report states about where its numbers come from."""
+
+    profile: str
+    data: str  # one line naming the data that produced the numbers
+    study: str = ""  # e.g. "SIMULATED from ..." or "fitted from rankings.csv"
+    simulated_study: bool = False
+    scaled_down: bool = True  # quick/tiny: small images, short training
+
+
+def metric_directions(metrics: list[str]) -> dict[str, bool]:
+    """``higher_is_better`` of each bench metric, read from bench's METRICS registry."""
+    try:
+        from bench.metrics import METRICS
+    except ImportError:  # registry may live in the functional module
+        from bench.metrics.functional import METRICS
+    out = {}
+    for name in metrics:
+        if name in STUDY_DIRECTIONS:
+            out[name] = STUDY_DIRECTIONS[name]
+            continue
+        if name not in METRICS:
+            raise KeyError(f"metric '{name}' is not in bench's METRICS registry ({sorted(METRICS)})")
+        spec = METRICS[name]
+        out[name] = bool(spec["higher_is_better"] if isinstance(spec, dict) else spec.higher_is_better)
+    return out
+
+
+def collect_measurements(summaries: dict[str, pd.DataFrame], studies: dict[str, pd.DataFrame] | None = None
+                         ) -> pd.DataFrame:
+    """One frame ``source, method, metric, mean, ci_low, ci_high`` from bench summaries
+    (``method, metric, mean, ci_low, ci_high``) and study fits (``method, score, ci_low, ci_high``)."""
+    parts = []
+    for source, df in summaries.items():
+        missing = {"method", "metric", "mean", "ci_low", "ci_high"} - set(df.columns)
+        if missing:
+            raise ValueError(f"summary for '{source}' lacks columns {sorted(missing)}")
+        parts.append(df[["method", "metric", "mean", "ci_low", "ci_high"]].assign(source=source))
+    for source, df in (studies or {}).items():
+        missing = {"method", "score", "ci_low", "ci_high"} - set(df.columns)
+        if missing:
+            raise ValueError(f"study scores for '{source}' lack columns {sorted(missing)}")
+        parts.append(df[["method", "score", "ci_low", "ci_high"]].rename(columns={"score": "mean"})
+                     .assign(source=source, metric="pl_score"))
+    if not parts:
+        return pd.DataFrame(columns=["source", "method", "metric", "mean", "ci_low", "ci_high"])
+    return pd.concat(parts, ignore_index=True)[["source", "method", "metric", "mean", "ci_low", "ci_high"]]
+
+
+def lookup(measurements: pd.DataFrame, source: str, method: str, metric: str) -> tuple[float, float, float] | None:
+    """(mean, ci_low, ci_high) of one measurement, or None when it was not measured."""
+    hit = measurements[(measurements.source == source) & (measurements.method == method)
+                       & (measurements.metric == metric)]
+    if hit.empty:
+        return None
+    row = hit.iloc[0]
+    return float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
+
+
+def build_table(table_id: str, measurements: pd.DataFrame, directions: dict[str, bool]) -> pd.DataFrame:
+    """Tidy cells of one table: ``row, paper_label, method, column, ours, ci_low, ci_high, paper, best, scale``."""
+    rows: list[PaperRow] = TABLES[table_id]
+    cells = []
+    for col_key in TABLE_COLUMNS[table_id]:
+        col = COLUMNS[col_key]
+        higher = directions[col.metric]
+        col_cells = []
+        for i, row in enumerate(rows):
+            hit = lookup(measurements, col.source, row.method, col.metric)
+            mean, lo, hi = hit if hit is not None else (math.nan, math.nan, math.nan)
+            col_cells.append(dict(table=table_id, row=i, paper_label=row.paper_label, method=row.method,
+                                  column=col.header, metric=col.metric, source=col.source,
+                                  ours=mean, ci_low=lo, ci_high=hi, paper=row.values.get(col_key),
+                                  higher_is_better=higher, scale=col.scale, best=False))
+        finite = [c["ours"] for c in col_cells if math.isfinite(c["ours"])]
+        if finite:
+            best = max(finite) if higher else min(finite)
+            for c in col_cells:
+                c["best"] = bool(math.isfinite(c["ours"]) and c["ours"] == best)
+        cells.extend(col_cells)
+    return pd.DataFrame(cells)
+
+
+def fmt(value: float | None, metric: str) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    if metric == "psnr":
+        return f"{value:.2f}"
+    if metric == "pl_score":
+        return f"{value:.3f}"
+    if value != 0 and abs(value) < 1e-3:
+        return f"{value:.2e}"
+    return f"{value:.4f}"
+
+
+def _ours_text(cell: dict) -> str:
+    if not math.isfinite(cell["ours"]):
+        return "not measured"
+    text = fmt(cell["ours"], cell["metric"])
+    if math.isfinite(cell["ci_low"]) and math.isfinite(cell["ci_high"]):
+        text += f" ± {fmt((cell['ci_high'] - cell['ci_low']) / 2, cell['metric'])}"
+    return text
+
+
+def _preamble(table_id: str, ctx: ReportContext) -> list[str]:
+    lines = [f"Profile: {ctx.profile}. Data: {ctx.data}."]
+    if ctx.scaled_down:
+        lines.append(f"The {ctx.profile} profile is scaled down from the paper (small images, short training, "
+                     "procedural data): absolute numbers differ from the paper's — compare directions.")
+    lines.append("Cells: ours ± half-width of the 95% interval, then the paper's value. Best of ours per column "
+                 "in bold (direction from bench's METRICS higher_is_better; P-L scores: higher is better).")
+    scales = "; ".join(f"{COLUMNS[k].header}: {COLUMNS[k].scale}" for k in TABLE_COLUMNS[table_id])
+    lines.append(f"Scales — {scales}.")
+    if any(k.startswith("pl_") for k in TABLE_COLUMNS[table_id]) and ctx.study:
+        lines.append(f"User study: {ctx.study}.")
+    return lines
+
+
+def _headers(table_id: str, ctx: ReportContext) -> list[str]:
+    out = []
+    for k in TABLE_COLUMNS[table_id]:
+        head = COLUMNS[k].header + (" (SIMULATED)" if k.startswith("pl_") and ctx.simulated_study else "")
+        out += [f"{head} ours", f"{head} paper"]
+    return out
+
+
+def _grid(cells: pd.DataFrame) -> list[tuple[str, list[dict]]]:
+    """Rows of the table in paper order, each with its cells in column order."""
+    out = []
+    for _, group in cells.groupby("row", sort=True):
+        out.append((group.iloc[0]["paper_label"], group.to_dict("records")))
+    return out
+
+
+def render_markdown(table_id: str, cells: pd.DataFrame, ctx: ReportContext) -> str:
+    lines = [f"## {TABLE_TITLES[table_id]}", ""] + [f"{x}  " for x in _preamble(table_id, ctx)] + [""]
+    headers = ["Method (paper label)", "ours label"] + _headers(table_id, ctx)
+    lines.append("| " + " | ".join(headers) + " |")
+    lines.append("|" + "---|" * len(headers))
+    for label, row_cells in _grid(cells):
+        parts = [label, f"`{row_cells[0]['method']}`"]
+        for c in row_cells:
+            ours = _ours_text(c)
+            parts += [f"**{ours}**" if c["best"] else ours, fmt(c["paper"], c["metric"])]
+        lines.append("| " + " | ".join(parts) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _tex_escape(text: str) -> str:
+    for a, b in [("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
+                 ("±", r"$\pm$"), ("—", "--")]:
+        text = text.replace(a, b)
+    return text
+
+
+def render_latex(table_id: str, cells: pd.DataFrame, ctx: ReportContext) -> str:
+    headers = ["Method"] + _headers(table_id, ctx)
+    lines = ["% " + line for line in _preamble(table_id, ctx)]
+    lines += [r"\begin{table}[t]", r"\centering", rf"\caption{{{_tex_escape(TABLE_TITLES[table_id])} "
+              rf"(profile {_tex_escape(ctx.profile)})}}", r"\begin{tabular}{l" + "rr" * (len(headers) // 2) + "}",
+              r"\hline", " & ".join(_tex_escape(h) for h in headers) + r" \\", r"\hline"]
+    for label, row_cells in _grid(cells):
+        parts = [_tex_escape(label)]
+        for c in row_cells:
+            ours = _tex_escape(_ours_text(c))
+            parts += [rf"\textbf{{{ours}}}" if c["best"] else ours, _tex_escape(fmt(c["paper"], c["metric"]))]
+        lines.append(" & ".join(parts) + r" \\")
+    lines += [r"\hline", r"\end{tabular}", r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def write_tables(out_dir: Path | str, measurements: pd.DataFrame, ctx: ReportContext,
+                 directions: dict[str, bool] | None = None) -> dict[str, dict[str, Path]]:
+    """Write ``table_<id>.{md,csv,tex}`` for Tables I–IV; return their paths by table and format."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    metrics = sorted({COLUMNS[k].metric for ids in TABLE_COLUMNS.values() for k in ids})
+    directions = directions if directions is not None else metric_directions(metrics)
+    written: dict[str, dict[str, Path]] = {}
+    for table_id in TABLES:
+        cells = build_table(table_id, measurements, directions)
+        paths = {fmt_: out_dir / f"table_{table_id}.{fmt_}" for fmt_ in ("md", "csv", "tex")}
+        _write_atomic(paths["md"], render_markdown(table_id, cells, ctx))
+        _write_atomic(paths["tex"], render_latex(table_id, cells, ctx))
+        _write_atomic(paths["csv"], cells.assign(profile=ctx.profile, data=ctx.data,
+                                                 simulated_study=ctx.simulated_study).to_csv(index=False))
+        written[table_id] = paths
+    return written
