@@ -1,0 +1,161 @@
+"""Per-frame image metrics: MSE, PSNR, SSIM and their foreground and 0–255 variants.
+
+Every function takes ``pred`` and ``target`` frames ``N×3×H×W`` in [0, 1]
+(plus a ``N×1×H×W`` mask for the foreground ones) and returns one float64 value
+per frame, a tensor of ``N``.  Each is built torchmetrics-style from an
+``_update`` (per-frame sufficient statistics) and a ``_compute`` step so the
+accumulators can reuse them.
+
+Conventions (the same table is in docs/metrics.md):
+
+========== ============================================================== ===============
+name       definition                                                     scale
+========== ============================================================== ===============
+mse        mean over pixels and channels of (O − X)²                      [0, 1] images
+psnr       10·log10(1 / mse); identical frames → +inf                     dB, range 1
+fmse       Σ_mask (O − X)² over mask pixels and channels / (3·Σ mask)     [0, 1] images
+fpsnr      10·log10(1 / fmse)                                             dB, range 1
+mse255     mse on 0–255 values (= 255²·mse)                               0–255
+fmse255    fmse on 0–255 values (= 255²·fmse)  — HYouTube / iHarmony4 fMSE 0–255
+ssim       scikit-image SSIM: Gaussian window σ = 1.5 (truncate 3.5, 11×11),
+           population covariance, K1 = 0.01, K2 = 0.03, data range 1, per
+           channel; mean of the map without the 5-pixel border, averaged
+           over channels                                                  [−1, 1]
+fssim      the same SSIM map (full size, borders filled by symmetric
+           'reflect' padding as scikit-image does) averaged over mask
+           pixels and channels                                            [−1, 1]
+========== ============================================================== ===============
+
+An empty foreground (mask sums to 0) gives NaN for that frame, never 0.
+
+Note on fMSE: HYouTube/CO2Net compute ``mse(whole image) · H·W / fg_pixels``,
+which also counts background errors; ours sums only over mask pixels.  For a
+method that returns the background untouched the two agree.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ._checks import check_mask, check_pair, safe_ratio
+
+SSIM_SIGMA = 1.5
+SSIM_TRUNCATE = 3.5
+SSIM_K1, SSIM_K2 = 0.01, 0.03
+
+__all__ = ["mse", "psnr", "fmse", "fpsnr", "mse255", "fmse255", "ssim", "fssim", "ssim_map"]
+
+
+# ----------------------------------------------------------------------------- MSE / PSNR
+def _mse_update(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None):
+    """Per-frame ``(sum of squared errors, number of observations)``; with a mask only its pixels count."""
+    p, t = check_pair(pred, target)
+    sq = (p - t).square()
+    if mask is None:
+        return sq.sum(dim=(1, 2, 3)), torch.full((p.shape[0],), float(sq[0].numel()), dtype=sq.dtype)
+    m = check_mask(mask, p)
+    return (sq * m).sum(dim=(1, 2, 3)), 3.0 * m.sum(dim=(1, 2, 3))
+
+
+def _mse_compute(sum_sq: torch.Tensor, n_obs: torch.Tensor) -> torch.Tensor:
+    return safe_ratio(sum_sq, n_obs)
+
+
+def _psnr_compute(sum_sq: torch.Tensor, n_obs: torch.Tensor, data_range: float = 1.0) -> torch.Tensor:
+    # log10(range² / 0) = +inf for identical frames; NaN stays NaN for an empty foreground
+    return 10.0 * torch.log10(data_range**2 / _mse_compute(sum_sq, n_obs))
+
+
+def mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean over pixels and channels of (pred − target)², per frame, on [0, 1] images."""
+    return _mse_compute(*_mse_update(pred, target))
+
+
+def psnr(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """10·log10(1 / mse) per frame (data range 1); +inf for identical frames."""
+    return _psnr_compute(*_mse_update(pred, target))
+
+
+def fmse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Foreground MSE: Σ over mask pixels and channels of (pred − target)² / (3·mask pixels); NaN if empty."""
+    return _mse_compute(*_mse_update(pred, target, mask))
+
+
+def fpsnr(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """PSNR of the foreground-only MSE (data range 1); NaN for an empty foreground."""
+    return _psnr_compute(*_mse_update(pred, target, mask))
+
+
+def mse255(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """:func:`mse` on 0–255 values (as HYouTube / iHarmony4 tables report it)."""
+    return mse(pred, target) * 255.0**2
+
+
+def fmse255(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """:func:`fmse` on 0–255 values (the fMSE column of HYouTube / iHarmony4 tables)."""
+    return fmse(pred, target, mask) * 255.0**2
+
+
+# ----------------------------------------------------------------------------- SSIM
+def _gaussian_kernel1d(sigma: float, truncate: float, dtype, device) -> torch.Tensor:
+    """The 1-D kernel of ``scipy.ndimage.gaussian_filter`` (radius ``int(truncate·σ + 0.5)``)."""
+    radius = int(truncate * sigma + 0.5)
+    x = torch.arange(-radius, radius + 1, dtype=dtype, device=device)
+    k = torch.exp(-0.5 * (x / sigma) ** 2)
+    return k / k.sum()
+
+
+def _symmetric_pad(x: torch.Tensor, r: int) -> torch.Tensor:
+    """Pad H and W by ``r`` with SciPy's 'reflect' mode (d c b a | a b c d | d c b a)."""
+    h, w = x.shape[-2:]
+    if r > min(h, w):
+        raise ValueError(f"SSIM needs frames of at least {r}×{r} pixels, got {w}×{h}")
+    iy = torch.cat((torch.arange(r - 1, -1, -1), torch.arange(h), torch.arange(h - 1, h - 1 - r, -1))).to(x.device)
+    ix = torch.cat((torch.arange(r - 1, -1, -1), torch.arange(w), torch.arange(w - 1, w - 1 - r, -1))).to(x.device)
+    return x.index_select(-2, iy).index_select(-1, ix)
+
+
+def _gaussian_filter(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+    """Separable Gaussian blur of every channel of ``x`` (N×C×H×W), same size out."""
+    c = x.shape[1]
+    r = (kernel.numel() - 1) // 2
+    xp = _symmetric_pad(x, r)
+    kx = kernel.view(1, 1, 1, -1).expand(c, 1, 1, -1)
+    ky = kernel.view(1, 1, -1, 1).expand(c, 1, -1, 1)
+    return F.conv2d(F.conv2d(xp, kx, groups=c), ky, groups=c)
+
+
+def ssim_map(pred: torch.Tensor, target: torch.Tensor, *, data_range: float = 1.0) -> torch.Tensor:
+    """Full-size ``N×3×H×W`` SSIM map, as ``skimage.metrics.structural_similarity(full=True,
+    gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1)`` per channel."""
+    p, t = check_pair(pred, target)
+    kernel = _gaussian_kernel1d(SSIM_SIGMA, SSIM_TRUNCATE, p.dtype, p.device)
+    n, c = p.shape[:2]
+    # one grouped blur for the five moments of every channel
+    moments = _gaussian_filter(torch.cat((p, t, p * p, t * t, p * t), dim=1), kernel)
+    ux, uy, uxx, uyy, uxy = moments.split(c, dim=1)
+    vx, vy, vxy = uxx - ux * ux, uyy - uy * uy, uxy - ux * uy
+    c1, c2 = (SSIM_K1 * data_range) ** 2, (SSIM_K2 * data_range) ** 2
+    return ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2))
+
+
+def _ssim_update(smap: torch.Tensor, mask: torch.Tensor | None = None):
+    """Per-frame ``(sum of SSIM values, count)``: the cropped map (skimage's mean) or the mask pixels."""
+    if mask is None:
+        pad = int(SSIM_TRUNCATE * SSIM_SIGMA + 0.5)
+        inner = smap[..., pad:-pad, pad:-pad] if pad else smap
+        return inner.sum(dim=(1, 2, 3)), torch.full((smap.shape[0],), float(inner[0].numel()), dtype=smap.dtype)
+    m = check_mask(mask, smap)
+    return (smap * m).sum(dim=(1, 2, 3)), smap.shape[1] * m.sum(dim=(1, 2, 3))
+
+
+def ssim(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """SSIM per frame, equal to scikit-image's ``structural_similarity(channel_axis=-1, data_range=1,
+    gaussian_weights=True, sigma=1.5, use_sample_covariance=False)``."""
+    return safe_ratio(*_ssim_update(ssim_map(pred, target)))
+
+
+def fssim(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Foreground SSIM: the full SSIM map of :func:`ssim_map` averaged over mask pixels and channels; NaN if empty."""
+    return safe_ratio(*_ssim_update(ssim_map(pred, target), mask))
+
