@@ -1,0 +1,145 @@
+"""Command line of the benchmark: ``python -m bench {run, summary, build-realworld}``.
+
+    python -m bench run --methods cut_and_paste,ours:gan=RUN_DIR --data DIR --flow dis --out RESULTS
+    python -m bench run --external OUTPUTS --data DIR --flow gt --out RESULTS     # score results made elsewhere
+    python -m bench summary RESULTS
+    python -m bench build-realworld --out DIR [--foregrounds FG_DIR --backgrounds BG_DIR]
+
+A method item is ``[label:]name[=RUN_DIR]``: ``name`` from ``baselines.registry``, ``RUN_DIR`` passed as its
+``checkpoint`` option, ``label`` (default ``name``) the value of the ``method`` column.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def parse_methods(spec: str) -> dict[str, tuple[str, dict]]:
+    """``"cut_and_paste,ours:gan=runs/a"`` → ``{"cut_and_paste": ("cut_and_paste", {}), "ours": ("gan", {...})}``."""
+    methods: dict[str, tuple[str, dict]] = {}
+    for item in filter(None, (s.strip() for s in spec.split(","))):
+        head, _, checkpoint = item.partition("=")
+        label, _, name = head.rpartition(":")
+        label = label or name
+        if label in methods:
+            raise ValueError(f"method label '{label}' given twice; name them 'label:{name}=...'")
+        methods[label] = (name, {"checkpoint": checkpoint} if checkpoint else {})
+    return methods
+
+
+def _size(text: str | None):
+    if text is None:
+        return None
+    h, _, w = text.lower().partition("x")
+    return (int(h), int(w or h))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="score methods on a dataset into results.csv + manifest.json")
+    run.add_argument("--methods", default="", help="comma-separated [label:]name[=RUN_DIR] items")
+    run.add_argument("--external", help="folder of results made elsewhere: <method>/<clip_id>/<frame>.png")
+    run.add_argument("--data", required=True, help="dataset folder (Dancing, HYouTube or composites)")
+    run.add_argument("--kind", default="auto", choices=["auto", "dancing", "hyoutube", "composites"])
+    run.add_argument("--split", default="test", help="split of a Dancing / HYouTube dataset")
+    run.add_argument("--size", help="resize frames to HxW (HYouTube / composites only), e.g. 256 or 256x256")
+    run.add_argument("--max-frames", type=int, help="use only the first N frames of each clip")
+    run.add_argument("--flow", default="dis", help="'gt' (stored flow), an estimator (dis, raft) or 'none'")
+    run.add_argument("--flow-checkpoint", help="checkpoint file for a learned flow estimator (raft)")
+    run.add_argument("--metrics", help="comma-separated metric names (default: all)")
+    run.add_argument("--out", required=True, help="results folder (resumed if it exists)")
+    run.add_argument("--on-error", default="raise", choices=["raise", "skip"])
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    summ = sub.add_parser("summary", help="per-method table with bootstrap 95%% CIs over clips")
+    summ.add_argument("results", help="results folder or results.csv")
+    summ.add_argument("--n-boot", type=int, default=1000)
+    summ.add_argument("--seed", type=int, default=0)
+    summ.add_argument("--csv", help="also write the summary to this CSV")
+
+    real = sub.add_parser("build-realworld", help="paste every foreground video on every background video")
+    real.add_argument("--out", required=True)
+    real.add_argument("--foregrounds", help="folder of foreground videos with masks (default: procedural)")
+    real.add_argument("--backgrounds", help="folder of background videos (default: procedural)")
+    real.add_argument("--procedural-foregrounds", type=int, default=3)
+    real.add_argument("--procedural-backgrounds", type=int, default=2)
+    real.add_argument("--size", default="64", help="HxW of every composite, e.g. 256 or 256x320")
+    real.add_argument("--frames", type=int, help="frames per composite (procedural default 8)")
+    real.add_argument("--variants", type=int, default=2, help="colour-distorted copies per background")
+    real.add_argument("--fit", default="crop", choices=["crop", "resize"])
+    real.add_argument("--format", default="png", choices=["png", "mkv", "mp4"])
+    real.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def _run(args):
+    from baselines.registry import get_method
+    from bench.datasets import external_methods, open_dataset
+    from bench.runner import run_benchmark
+
+    methods, specs = {}, {}
+    for label, (name, options) in parse_methods(args.methods).items():
+        methods[label] = get_method(name, **options)
+        specs[label] = {"name": name, **options}
+    if args.external:
+        for label, method in external_methods(args.external).items():
+            if label in methods:
+                raise ValueError(f"external method '{label}' clashes with a --methods label")
+            methods[label] = method
+            specs[label] = {"external": str(Path(args.external) / label)}
+    if not methods:
+        raise SystemExit("give --methods and/or --external")
+    options = {"split": args.split}
+    if args.size:
+        options["size"] = _size(args.size)
+    if args.max_frames:
+        options["max_frames"] = args.max_frames
+    reader = open_dataset(args.data, args.kind, **options)
+    flow = None if args.flow.lower() == "none" else args.flow
+    flow_options = {"checkpoint": args.flow_checkpoint} if args.flow_checkpoint else {}
+    metrics = args.metrics.split(",") if args.metrics else None
+    return run_benchmark(methods, reader, args.out, flow=flow, metrics=metrics, flow_options=flow_options,
+                         on_error=args.on_error, progress=not args.quiet,
+                         extra_config={"method_specs": specs, "reader_options": {k: str(v) for k, v in options.items()}})
+
+
+def _summary(args):
+    from bench.summary import SummaryConfig, format_table, summarize
+
+    table = summarize(args.results, SummaryConfig(n_boot=args.n_boot, seed=args.seed))
+    print(format_table(table))
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    return table
+
+
+def _build_realworld(args):
+    from bench.realworld import (RealWorldConfig, build_composites, build_procedural, discover_backgrounds,
+                                 discover_foregrounds)
+
+    config = RealWorldConfig(size=_size(args.size), frames=args.frames, variants=args.variants, seed=args.seed,
+                             fit=args.fit, video_format=args.format)
+    if bool(args.foregrounds) != bool(args.backgrounds):
+        raise SystemExit("give both --foregrounds and --backgrounds, or neither (procedural videos)")
+    if args.foregrounds:
+        return build_composites(discover_foregrounds(args.foregrounds), discover_backgrounds(args.backgrounds),
+                                args.out, config)
+    return build_procedural(args.out, foregrounds=args.procedural_foregrounds,
+                            backgrounds=args.procedural_backgrounds, config=config)
+
+
+def main(argv=None):
+    """Run a sub-command; returns its result (results folder, summary DataFrame or dataset folder)."""
+    args = build_parser().parse_args(argv)
+    handlers = {"run": _run, "summary": _summary, "build-realworld": _build_realworld}
+    result = handlers[args.command](args)
+    if args.command != "summary":
+        print(result)
+    return result
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

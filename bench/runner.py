@@ -1,0 +1,290 @@
+"""Score methods on a dataset, clip by clip, into a tidy ``results.csv`` and a ``manifest.json``.
+
+For every clip the runner loads the sample once, gets its flow once (the dataset's ground-truth flow, or an
+estimator from :mod:`bench.flow` run on the ground-truth frames when there are any, else on the composite — so
+every method is judged with the same flow), runs each method, and evaluates every metric whose ``needs`` the
+clip satisfies.  Metric functions receive their inputs by parameter name (``pred``, ``target``, ``mask``,
+``flow_bw``, ``valid_bw``, ``flow_fw``), so a new metric only has to use those names.
+
+Streaming and resuming: each (method, clip) is written to ``OUT/parts/<method>/<clip>.csv`` through a temporary
+file and a rename, so an interrupted run leaves only whole part files; a rerun skips the (method, clip) pairs
+that have one.  ``results.csv`` is rebuilt from the part files at the end, again through a rename.  Memory holds
+one clip at a time, whatever the number of clips.
+
+A frame whose metric is NaN (empty foreground, no valid pixel) is written as NaN and counted in the manifest.
+"""
+from __future__ import annotations
+
+import csv
+import inspect
+import io
+import json
+import math
+import os
+import platform
+import subprocess
+import time
+import urllib.parse
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+from tqdm import tqdm
+
+from bench.datasets import ClipError, ExternalMethod, VideoSample, open_dataset
+from bench.summary import RESULT_COLUMNS
+
+# metric parameter name -> how the runner fills it
+_ARGUMENTS = ("pred", "target", "mask", "flow_bw", "valid_bw", "flow_fw", "valid_fw")
+
+
+@dataclass
+class MetricEntry:
+    """What the runner needs to know of a metric (adapted from ``bench.metrics.METRICS`` or given directly)."""
+
+    name: str
+    fn: Callable
+    needs: frozenset = frozenset()  # subset of {"gt", "mask", "flow"}
+    higher_is_better: bool | None = None
+    scale: str = ""
+
+
+@dataclass
+class RunConfig:
+    flow: str | None = "dis"  # "gt", an estimator name from bench.flow, or None (no temporal metrics)
+    flow_options: dict = field(default_factory=dict)
+    on_error: str = "raise"  # "raise": stop at a bad clip (its message names it); "skip": record and go on
+    progress: bool = True
+
+
+def _entry_from_spec(name: str, spec) -> MetricEntry:
+    if isinstance(spec, MetricEntry):
+        return spec
+    if callable(spec) and not hasattr(spec, "needs"):
+        return MetricEntry(name, spec)
+    fn = next((getattr(spec, a) for a in ("fn", "function", "func", "compute") if callable(getattr(spec, a, None))),
+              spec if callable(spec) else None)
+    if fn is None:
+        raise TypeError(f"metric '{name}': cannot find its function on {spec!r}")
+    return MetricEntry(name, fn, frozenset(getattr(spec, "needs", ()) or ()),
+                       getattr(spec, "higher_is_better", None), str(getattr(spec, "scale", "")))
+
+
+def resolve_metrics(metrics=None) -> dict[str, MetricEntry]:
+    """``None`` → every metric of ``bench.metrics.METRICS``; a list of names → those; a dict name → spec or function."""
+    if metrics is None or isinstance(metrics, (list, tuple)):
+        from bench.metrics import METRICS
+
+        names = list(METRICS) if metrics is None else list(metrics)
+        unknown = [n for n in names if n not in METRICS]
+        if unknown:
+            raise KeyError(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}")
+        return {n: _entry_from_spec(n, METRICS[n]) for n in names}
+    return {n: _entry_from_spec(n, s) for n, s in dict(metrics).items()}
+
+
+def _unmet(entry: MetricEntry, have: set[str]) -> list[str]:
+    """Needs of ``entry`` not satisfied, from its declared ``needs`` and its required parameters."""
+    missing = sorted(set(entry.needs) - have)
+    params = inspect.signature(entry.fn).parameters
+    required = {"target": "gt", "flow_bw": "flow", "flow_fw": "flow", "mask": "mask"}
+    for p, need in required.items():
+        if p in params and params[p].default is inspect.Parameter.empty and need not in have and need not in missing:
+            missing.append(need)
+    return missing
+
+
+class _FlowSource:
+    """Backward (and forward) flow of a clip: stored ground truth, or estimated once per clip."""
+
+    def __init__(self, name: str | None, options: dict):
+        self.name, self.options = name, dict(options)
+        self._estimator = None
+        if name not in (None, "gt"):
+            from bench.flow import get_estimator
+
+            self._estimator = get_estimator(name, **options)
+
+    def flows(self, sample: VideoSample) -> dict:
+        if self.name is None or sample.num_frames < 2:
+            return {}
+        if self.name == "gt":
+            if sample.flow_bw is None:
+                return {}
+            return {"flow_bw": sample.flow_bw, "valid_bw": sample.valid_bw,
+                    "flow_fw": sample.flow_fw, "valid_fw": sample.valid_fw}
+        frames = sample.gt if sample.gt is not None else sample.composite
+        bw = self._estimator.estimate(frames[1:], frames[:-1])
+        fw = self._estimator.estimate(frames[:-1], frames[1:])
+        return {"flow_bw": bw, "valid_bw": None, "flow_fw": fw, "valid_fw": None}
+
+
+def _method_outputs(method, sample: VideoSample, label: str) -> torch.Tensor:
+    if isinstance(method, ExternalMethod) or hasattr(method, "outputs_for"):
+        out = method.outputs_for(sample)
+    else:
+        with torch.no_grad():
+            out = method.harmonize(sample.composite, sample.mask)
+    where = f"method '{label}' on clip {sample.clip_id}"
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != tuple(sample.composite.shape):
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ClipError(f"{where}: returned {shape}, expected {tuple(sample.composite.shape)}")
+    out = out.detach().float().cpu()
+    if not torch.isfinite(out).all() or out.min() < 0 or out.max() > 1:
+        raise ClipError(f"{where}: output must be finite and in [0, 1]")
+    return out
+
+
+def _clip_key(clip_id: str) -> str:
+    return urllib.parse.quote(clip_id, safe="")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{path.name}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _score_clip(label: str, dataset_name: str, sample: VideoSample, output: torch.Tensor, inputs: dict,
+                metrics: dict[str, MetricEntry], have: set[str]) -> tuple[str, dict[str, list[str]]]:
+    """CSV text of one (method, clip) and the metrics skipped with their unmet needs."""
+    context = {"pred": output, "target": sample.gt, "mask": sample.mask, **inputs}
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    skipped = {}
+    for name, entry in metrics.items():
+        missing = _unmet(entry, have)
+        if missing:
+            skipped[name] = missing
+            continue
+        params = inspect.signature(entry.fn).parameters
+        kwargs = {p: context[p] for p in params if p in context and context[p] is not None}
+        values = entry.fn(**kwargs).detach().double().cpu().flatten().tolist()
+        offset = sample.num_frames - len(values)  # temporal metrics give T−1 values, for frames 1..T−1
+        if offset not in (0, 1):
+            raise ValueError(f"metric '{name}' returned {len(values)} values for a clip of {sample.num_frames} frames")
+        for i, v in enumerate(values):
+            writer.writerow([label, dataset_name, sample.clip_id, i + offset, name, repr(float(v))])
+    return buf.getvalue(), skipped
+
+
+def _merge_parts(out_dir: Path, labels: list[str], clip_ids: list[str]) -> tuple[Path, dict]:
+    """Concatenate part files (method order, then clip order) into results.csv; count NaN per method×metric."""
+    nan_counts: dict[str, dict[str, int]] = {}
+    tmp = out_dir / f".tmp-{uuid.uuid4().hex[:8]}-results.csv"
+    with tmp.open("w", newline="") as f:
+        f.write(",".join(RESULT_COLUMNS) + "\n")
+        for label in labels:
+            for clip_id in clip_ids:
+                part = out_dir / "parts" / _clip_key(label) / f"{_clip_key(clip_id)}.csv"
+                if not part.exists():
+                    continue
+                text = part.read_text()
+                f.write(text)
+                for row in csv.reader(io.StringIO(text)):
+                    if math.isnan(float(row[5])):
+                        counts = nan_counts.setdefault(label, {})
+                        counts[row[4]] = counts.get(row[4], 0) + 1
+    final = out_dir / "results.csv"
+    os.replace(tmp, final)
+    return final, nan_counts
+
+
+def environment() -> dict:
+    """Package versions and the git revision of the code that produced the results."""
+    import importlib.metadata as md
+
+    versions = {"python": platform.python_version()}
+    for pkg in ("torch", "numpy", "opencv-python", "pandas", "scipy", "ptlflow", "video-harmonization-suite"):
+        try:
+            versions[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            versions[pkg] = None
+    repo = Path(__file__).resolve().parents[1]
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
+                               capture_output=True, text=True, timeout=10)
+        git = {"revision": rev.stdout.strip() or None, "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        git = {"revision": None, "dirty": None}
+    return {"versions": versions, "git": git, "platform": platform.platform()}
+
+
+def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str | None = "dis",
+                  metrics=None, *, flow_options: dict | None = None, on_error: str = "raise",
+                  progress: bool = True, extra_config: dict | None = None) -> Path:
+    """Score ``methods`` (label → method object) on ``dataset`` (a reader or a folder) into ``out_dir``.
+
+    Returns ``out_dir``, holding ``results.csv``, ``manifest.json`` and ``parts/``.  See the module docstring for
+    flow, resume and NaN handling; ``extra_config`` is recorded as-is in the manifest (e.g. method options).
+    """
+    start = time.perf_counter()
+    if on_error not in ("raise", "skip"):
+        raise ValueError(f"on_error must be 'raise' or 'skip', got '{on_error}'")
+    if not methods:
+        raise ValueError("no methods to score")
+    reader = open_dataset(dataset) if isinstance(dataset, (str, os.PathLike)) else dataset
+    entries = resolve_metrics(metrics)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    config = {"dataset": {"name": reader.name, "kind": getattr(reader, "kind", type(reader).__name__),
+                          "root": str(getattr(reader, "root", ""))},
+              "flow": {"estimator": flow, "options": flow_options or {},
+                       "frames": "stored ground-truth flow" if flow == "gt"
+                       else "estimated on gt frames if present, else on the composite"},
+              "metrics": {n: {"needs": sorted(e.needs), "higher_is_better": e.higher_is_better, "scale": e.scale}
+                          for n, e in entries.items()},
+              "methods": {label: f"{type(m).__module__}.{type(m).__name__}" for label, m in methods.items()},
+              **(extra_config or {})}
+    _check_resume_config(out_dir, config)
+    flow_source = _FlowSource(flow, flow_options or {})
+    clip_ids = reader.clip_ids()
+    labels = list(methods)
+    skipped: dict[str, dict[str, list[str]]] = {}
+    errors, scored, resumed = [], 0, 0
+    for clip_id in tqdm(clip_ids, desc=f"scoring {reader.name}", unit="clip", disable=not progress):
+        parts = {label: out_dir / "parts" / _clip_key(label) / f"{_clip_key(clip_id)}.csv" for label in labels}
+        todo = [label for label in labels if not parts[label].exists()]
+        resumed += len(labels) - len(todo)
+        if not todo:
+            continue
+        try:
+            sample = reader.load(clip_id)
+            inputs = flow_source.flows(sample)
+            have = sample.available() - {"gt_flow"} | ({"flow"} if inputs else set())
+            for label in todo:
+                output = _method_outputs(methods[label], sample, label)
+                text, skip = _score_clip(label, reader.name, sample, output, inputs, entries, have)
+                for name, missing in skip.items():
+                    skipped.setdefault(name, {})[clip_id] = missing
+                _atomic_write(parts[label], text)
+                scored += 1
+        except ClipError as exc:
+            if on_error == "raise":
+                raise
+            errors.append({"clip": clip_id, "error": str(exc)})
+    results, nan_counts = _merge_parts(out_dir, labels, clip_ids)
+    manifest = {"config": config, **environment(), "wall_time_s": round(time.perf_counter() - start, 3),
+                "clips": len(clip_ids), "scored_pairs": scored, "resumed_pairs": resumed,
+                "skipped_metrics": {n: {"clips": len(c), "unmet_needs": sorted({x for m in c.values() for x in m})}
+                                    for n, c in skipped.items()},
+                "nan_counts": nan_counts, "errors": errors, "results": results.name}
+    _atomic_write(out_dir / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+    return out_dir
+
+
+def _check_resume_config(out_dir: Path, config: dict) -> None:
+    """Part files from a run with another dataset, flow or metric set must not be mixed into this one."""
+    path = out_dir / "run_config.json"
+    key = {k: config[k] for k in ("dataset", "flow", "metrics")}
+    if path.exists():
+        old = json.loads(path.read_text())
+        if old != json.loads(json.dumps(key)):
+            raise ValueError(f"{out_dir} holds results of a different run (dataset, flow or metrics differ from "
+                             f"{path}); use a new --out folder or delete it")
+    else:
+        _atomic_write(path, json.dumps(key, indent=2, sort_keys=True))
