@@ -135,11 +135,19 @@ def disharmony_maps(composites: np.ndarray, masks: np.ndarray, dmaps: np.ndarray
 
 
 def read_metrics_csv(path: Path | str) -> tuple[str | None, pd.DataFrame]:
-    """(name of the step column or None, the numeric columns) of one run's ``metrics.csv``."""
+    """(name of the step column or None, one numeric column per curve) of one run's ``metrics.csv``.
+
+    Accepts the tidy layout harmonizer writes (``step, epoch, split, metric, value``: one curve per
+    ``split/metric``) and a wide layout (one numeric column per curve)."""
     df = pd.read_csv(path)
     step = next((c for c in STEP_COLUMNS if c in df.columns), None)
-    numeric = df.select_dtypes("number")
-    return step, numeric
+    if {"metric", "value"} <= set(df.columns) and step is not None:
+        name = (df["split"].astype(str) + "/" + df["metric"].astype(str)) if "split" in df.columns else df["metric"]
+        wide = (df.assign(curve=name).pivot_table(index=step, columns="curve", values="value", aggfunc="mean")
+                .reset_index())
+        wide.columns.name = None
+        return step, wide
+    return step, df.select_dtypes("number")
 
 
 def training_curves(runs: dict[str, Path | str], path: Path | str, *, title: str = "",

@@ -51,11 +51,11 @@ TABLE_III: list[PaperRow] = [
 ]
 
 TABLE_IV: list[PaperRow] = [
-    PaperRow("All-Zero Mask", "full[zeros]", dict(psnr=17.72, mse=0.031)),
-    PaperRow("All-One Mask", "full[ones]", dict(psnr=14.00, mse=0.048)),
+    PaperRow("All-Zero Mask", "full_mask_zeros", dict(psnr=17.72, mse=0.031)),
+    PaperRow("All-One Mask", "full_mask_ones", dict(psnr=14.00, mse=0.048)),
     PaperRow("Training from Scratch", "no_mask_scratch", dict(psnr=20.04, mse=0.016)),
-    PaperRow("Adversarial D", "full[dmap]", dict(psnr=19.87, mse=0.018)),
-    PaperRow("Adversarial D (with finetuning)", "finetune_dmask[dmap]", dict(psnr=20.21, mse=0.015)),
+    PaperRow("Adversarial D", "full_mask_dmap", dict(psnr=19.87, mse=0.018)),
+    PaperRow("Adversarial D (with finetuning)", "finetune_dmask_dmap", dict(psnr=20.21, mse=0.015)),
     PaperRow("Full Model with Mask", "full", dict(psnr=22.45, mse=0.009)),
 ]
 

@@ -71,10 +71,7 @@ class ReportContext:
 
 def metric_directions(metrics: list[str]) -> dict[str, bool]:
     """``higher_is_better`` of each bench metric, read from bench's METRICS registry."""
-    try:
-        from bench.metrics import METRICS
-    except ImportError:  # registry may live in the functional module
-        from bench.metrics.functional import METRICS
+    from bench.metrics.registry import METRICS
     out = {}
     for name in metrics:
         if name in STUDY_DIRECTIONS:

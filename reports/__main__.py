@@ -1,0 +1,43 @@
+"""``python -m reports reproduce --profile {tiny,quick,paper} --out OUT [--rankings CSV] [--pairwise CSV]``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from reports.plan import PROFILES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m reports",
+                                     description="Regenerate the paper's Tables I-IV, claims and figures.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    rep = sub.add_parser("reproduce", help="run (or resume) the cached reproduction pipeline")
+    rep.add_argument("--profile", choices=PROFILES, default="quick",
+                     help="tiny: tests (~1 min); quick: 2-core CPU (<= 30 min); paper: 512², GPU")
+    rep.add_argument("--out", required=True, help="output folder (re-using it resumes and reuses finished steps)")
+    rep.add_argument("--rankings", default=None,
+                     help="user-study rankings CSV (userstudy format, questions realism/temporal); "
+                          "without it the study is SIMULATED from our measured metrics")
+    rep.add_argument("--pairwise", default=None,
+                     help="with/without-D pairwise answers CSV (userstudy format); without it SIMULATED")
+    rep.add_argument("--force", nargs="*", default=[], metavar="STEP", help="re-run these steps even if cached")
+    rep.add_argument("--quiet", action="store_true", help="no progress bars")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = build_parser().parse_args(argv)
+    from reports.reproduce import reproduce  # heavy imports only when running
+
+    result = reproduce(args.profile, args.out, rankings=args.rankings, pairwise=args.pairwise,
+                       progress=not args.quiet, force=tuple(args.force),
+                       argv=list(sys.argv[1:] if argv is None else argv))
+    print(f"report: {result['report']}/README.md  manifest: {result['manifest']}  "
+          f"({result['wall_s']:.1f} s this run)")
+    for name, status, wall in result["steps"]:
+        print(f"  {name:40s} {status:7s} {wall:8.1f} s")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Which datasets, trainings, scorings and studies each profile needs.
+
+A :class:`ProfilePlan` is pure data (typed dataclasses, JSON-able through ``asdict``); the
+step functions in :mod:`reports.steps` execute it and :mod:`reports.reproduce` turns it into
+cached pipeline steps.  Method labels are the row keys of :mod:`reports.paper`.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+PROFILES = ("tiny", "quick", "paper")
+
+
+@dataclass(frozen=True)
+class DatasetPlan:
+    name: str  # step name suffix and folder
+    style: str  # build_dataset style: dancing | static | few_scene
+    clips: int
+    size: int
+    frames: int = 2
+    seed: int = 0
+    options: dict = field(default_factory=dict)  # extra build_dataset options (e.g. scenes)
+
+
+@dataclass(frozen=True)
+class TrainPlan:
+    name: str  # run label (== the method label in the tables)
+    variant: str  # harmonizer.config variant, or baseline name for via="baseline"
+    dataset: str  # DatasetPlan.name it trains on
+    via: str = "harmonizer"  # harmonizer (harmonizer.train.train) | baseline (baselines.train.train_baseline)
+    init_from: str | None = None  # TrainPlan.name whose best checkpoint initialises this run
+    overrides: dict = field(default_factory=dict)  # harmonizer.config overrides (section.field)
+
+
+@dataclass(frozen=True)
+class MethodPlan:
+    label: str  # the method label in bench results and tables
+    method: str  # baselines.registry name
+    run: str | None = None  # TrainPlan.name giving checkpoint=RUN_DIR
+    options: dict = field(default_factory=dict)  # e.g. mask_mode
+
+
+@dataclass(frozen=True)
+class RealWorldPlan:
+    foregrounds: int
+    backgrounds: int
+    frames: int
+    size: int
+    variants: int = 2  # colour-distorted copies per background (the paper: 2)
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    rankings: int  # simulated rankings per question (the paper: 480 over both questions)
+    pairwise: int  # simulated pairwise choices (the paper: 540)
+    seed: int = 0
+    ranking_methods: tuple[str, ...] = ("cut_and_paste", "realism_cnn", "dih", "full")
+    pairwise_methods: tuple[str, str] = ("full", "no_adv")  # with D vs without D
+
+
+@dataclass(frozen=True)
+class ProfilePlan:
+    profile: str
+    datasets: tuple[DatasetPlan, ...]
+    trainings: tuple[TrainPlan, ...]
+    synthetic_methods: tuple[MethodPlan, ...]  # scored on the Dancing test split, gt flow (PSNR, MSE, L_T1)
+    realworld_methods: tuple[str, ...]  # labels (of synthetic_methods) also scored on real-world-style composites
+    realworld: RealWorldPlan
+    study: StudyPlan
+    max_test_clips: int | None  # cap on synthetic test clips scored (None: all)
+    figure_clips: int = 2  # clips drawn in Fig. 4/5/7-like figures
+    seed: int = 0
+    description: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# Trainings every profile needs (Tables I–IV); the rows of the tables name these labels.
+def _trainings(steps_override: dict) -> tuple[TrainPlan, ...]:
+    o = steps_override
+    return (
+        TrainPlan("full", "full", "dancing", overrides=o),
+        TrainPlan("no_temporal", "no_temporal", "dancing", overrides=o),
+        TrainPlan("no_adv", "no_adv", "dancing", overrides=o),
+        TrainPlan("global_temporal", "global_temporal", "dancing", overrides=o),
+        TrainPlan("static_data", "static_data", "static", overrides=o),
+        TrainPlan("few_scene_data", "few_scene_data", "few_scene", overrides=o),
+        TrainPlan("resnet", "resnet", "dancing", via="baseline", overrides=o),
+        TrainPlan("dih", "dih", "dancing", via="baseline", overrides=o),
+        TrainPlan("realism_cnn", "realism_cnn", "dancing", via="baseline", overrides=o),
+        TrainPlan("no_mask_scratch", "no_mask_scratch", "dancing", overrides=o),
+        TrainPlan("finetune_dmask", "finetune_dmask", "dancing", init_from="full", overrides=o),
+    )
+
+
+SYNTHETIC_METHODS: tuple[MethodPlan, ...] = (
+    MethodPlan("cut_and_paste", "cut_and_paste"),
+    MethodPlan("realism_cnn", "realism_cnn", "realism_cnn"),
+    MethodPlan("dih", "dih", "dih"),
+    MethodPlan("resnet", "resnet", "resnet"),
+    MethodPlan("full", "gan", "full", {"mask_mode": "given"}),
+    MethodPlan("no_temporal", "gan", "no_temporal", {"mask_mode": "given"}),
+    MethodPlan("no_adv", "gan", "no_adv", {"mask_mode": "given"}),
+    MethodPlan("global_temporal", "gan", "global_temporal", {"mask_mode": "given"}),
+    MethodPlan("static_data", "gan", "static_data", {"mask_mode": "given"}),
+    MethodPlan("few_scene_data", "gan", "few_scene_data", {"mask_mode": "given"}),
+    # Table IV: no input mask
+    MethodPlan("full_mask_zeros", "gan", "full", {"mask_mode": "zeros"}),
+    MethodPlan("full_mask_ones", "gan", "full", {"mask_mode": "ones"}),
+    MethodPlan("full_mask_dmap", "gan", "full", {"mask_mode": "discriminator"}),
+    MethodPlan("no_mask_scratch", "gan", "no_mask_scratch", {"mask_mode": "given"}),
+    MethodPlan("finetune_dmask_dmap", "gan", "finetune_dmask", {"mask_mode": "discriminator"}),
+)
+# Tables I–III need L_T2; Table IV rows are scored on the synthetic split only.
+REALWORLD_METHODS = ("cut_and_paste", "realism_cnn", "dih", "resnet", "full", "no_temporal", "no_adv",
+                     "global_temporal", "static_data", "few_scene_data")
+
+
+def _datasets(clips: int, size: int, scenes: int, seed: int) -> tuple[DatasetPlan, ...]:
+    return (
+        DatasetPlan("dancing", "dancing", clips, size, seed=seed),
+        DatasetPlan("static", "static", clips, size, seed=seed + 1),
+        DatasetPlan("few_scene", "few_scene", clips, size, seed=seed + 2, options={"scenes": scenes}),
+    )
+
+
+def get_plan(profile: str) -> ProfilePlan:
+    """The plan of ``profile``: ``tiny`` (tests, ~a minute), ``quick`` (CPU, ≤ 30 min), ``paper`` (GPU)."""
+    common = dict(synthetic_methods=SYNTHETIC_METHODS, realworld_methods=REALWORLD_METHODS)
+    if profile == "tiny":
+        return ProfilePlan(
+            profile="tiny", datasets=_datasets(clips=20, size=32, scenes=2, seed=0),
+            trainings=_trainings({"schedule.max_steps": 2, "data.max_val_clips": 2}),
+            realworld=RealWorldPlan(foregrounds=1, backgrounds=1, frames=3, size=32, variants=1),
+            study=StudyPlan(rankings=40, pairwise=40), max_test_clips=4, figure_clips=1,
+            description="32² procedural data, 20 clips per dataset, 2 training steps per model (smoke test)",
+            **common)
+    if profile == "quick":
+        return ProfilePlan(
+            profile="quick", datasets=_datasets(clips=400, size=64, scenes=4, seed=0),
+            trainings=_trainings({"schedule.max_steps": 150, "data.max_val_clips": 16}),
+            realworld=RealWorldPlan(foregrounds=3, backgrounds=3, frames=6, size=64, variants=2),
+            study=StudyPlan(rankings=240, pairwise=540), max_test_clips=60, figure_clips=3,
+            description="64² procedural data, 400 clips per dataset, 150 training steps per model",
+            **common)
+    if profile == "paper":
+        return ProfilePlan(
+            profile="paper", datasets=_datasets(clips=33338, size=512, scenes=70, seed=0),
+            trainings=_trainings({}),
+            realworld=RealWorldPlan(foregrounds=30, backgrounds=16, frames=30, size=512, variants=2),
+            study=StudyPlan(rankings=240, pairwise=540), max_test_clips=None, figure_clips=4,
+            description="512² procedural data at the paper's dataset size (33,338 pairs), 45 epochs per model",
+            **common)
+    raise ValueError(f"unknown profile '{profile}'; known profiles: {', '.join(PROFILES)}")

@@ -1,0 +1,114 @@
+"""The report step: read what bench, userstudy and the runs wrote; render tables, claims, figures.
+
+Nothing here computes a metric: numbers come from ``summary_*/summary.csv`` (bench's
+summaries) and ``study/*_scores.csv`` (userstudy's fits); figures draw the saved samples.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reports import figures
+from reports.claims import write_claims
+from reports.pipeline import StepContext
+from reports.steps import QUESTION_SOURCES, run_dir_of
+from reports.tables import ReportContext, collect_measurements, write_tables
+
+FIGURE_METHODS = ("realism_cnn", "dih", "full")  # the paper's Fig. 4/5 columns after the input
+
+
+def load_measurements(root: Path) -> tuple[pd.DataFrame, dict]:
+    """Measurements of every source from the step folders under ``root``, and the study info."""
+    summaries = {src: pd.read_csv(root / f"summary_{src}" / "summary.csv") for src in ("synthetic", "realworld")}
+    studies: dict[str, pd.DataFrame] = {}
+    ranking = pd.read_csv(root / "study" / "ranking_scores.csv")
+    for question, part in ranking.groupby("question"):
+        source = QUESTION_SOURCES.get(str(question))
+        if source is not None:
+            studies[source] = part
+    measurements = collect_measurements(summaries, studies)
+    shares = pd.read_csv(root / "study" / "pairwise_percentages.csv")
+    rows = []
+    for r in shares.to_dict("records"):
+        for who, pct in ((r["method_a"], r["a_wins_pct"]), (r["method_b"], r["b_wins_pct"])):
+            rows.append(dict(source="pairwise", method=who, metric="share", mean=pct / 100.0,
+                             ci_low=float("nan"), ci_high=float("nan")))
+        rows.append(dict(source="pairwise", method="tie", metric="share", mean=r["tie_pct"] / 100.0,
+                         ci_low=float("nan"), ci_high=float("nan")))
+    if rows:
+        measurements = pd.concat([measurements, pd.DataFrame(rows)], ignore_index=True)
+    info = json.loads((root / "study" / "study.json").read_text())
+    return measurements, info
+
+
+def study_description(info: dict) -> tuple[str, bool]:
+    parts, simulated = [], False
+    for kind, label in (("ranking", "ranking study (P-L)"), ("pairwise", "with/without-D pairwise study")):
+        entry = info.get(kind, {})
+        if entry.get("simulated"):
+            simulated = True
+            utils = "; ".join(f"{q}: " + ", ".join(f"{m}={u:+.2f}" for m, u in us.items())
+                              for q, us in entry["utilities"].items())
+            parts.append(f"{label} SIMULATED by userstudy.simulate from proxy utilities ({entry['proxy']}): {utils}")
+        elif entry:
+            parts.append(f"{label} fitted from {entry['source']}")
+    return " | ".join(parts), simulated
+
+
+def render_figures(root: Path, out: Path, ctx: StepContext) -> list[str]:
+    written = []
+    samples = sorted((root / "samples").glob("*.npz"))
+    dmap_inputs = []
+    for path in samples:
+        which, clip_id = path.stem.split("__", 1)
+        with np.load(path) as z:
+            arrays = {k: z[k] for k in z.files}
+        outputs = {m: arrays[f"out__{m}"] for m in FIGURE_METHODS if f"out__{m}" in arrays}
+        title = f"{which} clip {clip_id} (profile {ctx.config['profile']})"
+        if which == "synthetic":
+            written.append(figures.visual_comparison(arrays["composite"], outputs, arrays.get("gt"),
+                                                     out / f"fig5_visual_{clip_id}.png", title=title))
+        else:
+            written.append(figures.hsv_comparison(arrays["composite"], outputs, arrays["mask"],
+                                                  out / f"fig4_hsv_{clip_id}.png", title=title))
+        dmap_inputs.append((f"{which}:{clip_id}", arrays["composite"][0], arrays["mask"][0], arrays["dmap"][0]))
+    if dmap_inputs:
+        labels, comps, masks, dmaps = zip(*dmap_inputs)
+        written.append(figures.disharmony_maps(np.stack(comps), np.stack(masks), np.stack(dmaps),
+                                               out / "fig7_disharmony_maps.png", labels=list(labels),
+                                               title="D's disharmony maps (full model) beside the true masks"))
+    runs = {name: run_dir_of(ctx, name) for name in ctx.config["trainings"]}
+    written.append(figures.training_curves(runs, out / "training_curves.png",
+                                           title=f"training curves (profile {ctx.config['profile']})"))
+    return [str(Path(p).relative_to(out.parent)) for p in written]
+
+
+def report_step(ctx: StepContext) -> dict:
+    out = ctx.fresh()
+    measurements, info = load_measurements(ctx.root)
+    study, simulated = study_description(info)
+    rctx = ReportContext(profile=ctx.config["profile"], data=ctx.config["data"], study=study,
+                         simulated_study=simulated, scaled_down=ctx.config["profile"] != "paper")
+    tables = write_tables(out / "tables", measurements, rctx)
+    claims = write_claims(out, measurements, rctx)
+    figs = render_figures(ctx.root, out / "figures", ctx)
+    index = [f"# Reproduction report — profile {rctx.profile}", "", f"Data: {rctx.data}.", ""]
+    if rctx.scaled_down:
+        index.append(f"The {rctx.profile} profile is scaled down from the paper (small images, short training, "
+                     "procedural data), so absolute numbers differ from the paper's: compare directions.\n")
+    index.append(f"User studies: {study}.\n")
+    for table_id, paths in tables.items():
+        index.append(paths["md"].read_text())
+    index.append(f"See [claims.md](claims.md) for the paper's claims checked one by one.\n")
+    index.append("## Figures\n")
+    index += [f"- [{p}]({p})" for p in figs]
+    text = "\n".join(index) + "\n"
+    tmp = out / f".README.md.tmp{os.getpid()}"
+    tmp.write_text(text)
+    os.replace(tmp, out / "README.md")
+    return {"tables": {k: {f: str(p) for f, p in v.items()} for k, v in tables.items()},
+            "claims": str(claims["md"]), "figures": figs, "simulated_study": simulated}

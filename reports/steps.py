@@ -1,0 +1,272 @@
+"""The step functions of the reproduction: each calls one lower package and leaves files.
+
+Every function takes a :class:`reports.pipeline.StepContext` whose ``config`` is a JSON-able
+dict (built by :mod:`reports.reproduce` from :mod:`reports.plan`) and returns a small info
+dict that lands in the step's stamp.  Data producers: harmonizer.data (datasets),
+harmonizer.train / baselines.train (runs), bench (scores and summaries), userstudy (fits).
+The only arrays computed here are method outputs and D's maps on a few clips, for figures.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reports.pipeline import StepContext, write_json_atomic
+
+# names a human answers file may use for our methods (userstudy's examples say "gan")
+METHOD_ALIASES = {"gan": "full", "ours": "full", "gan_no_adv": "no_adv", "no_d": "no_adv"}
+QUESTION_SOURCES = {"realism": "study_realism", "temporal": "study_temporal",
+                    "temporal_consistency": "study_temporal", "consistency": "study_temporal"}
+
+
+def _stamp_info(ctx: StepContext, dep: str) -> dict:
+    stamp = json.loads((ctx.root / "stamps" / f"{dep}.json").read_text())
+    return stamp.get("info") or {}
+
+
+def run_dir_of(ctx: StepContext, train_name: str) -> Path:
+    """The run folder a training step produced (recorded in its stamp)."""
+    return Path(_stamp_info(ctx, f"train_{train_name}")["run_dir"])
+
+
+# ------------------------------------------------------------------ datasets
+def build_dataset_step(ctx: StepContext) -> dict:
+    from harmonizer.data.build import build_dataset
+
+    c = ctx.config
+    out = ctx.fresh() / "data"  # a dataset build does not resume: start clean
+    build_dataset(out, source="procedural", clips=c["clips"], size=c["size"], frames=c["frames"],
+                  seed=c["seed"], style=c["style"], **c.get("options", {}))
+    return {"data_dir": str(out)}
+
+
+def build_realworld_step(ctx: StepContext) -> dict:
+    from bench.realworld import build_procedural
+
+    c = ctx.config
+    out = ctx.fresh() / "data"
+    build_procedural(out, foregrounds=c["foregrounds"], backgrounds=c["backgrounds"], frames=c["frames"],
+                     size=(c["size"], c["size"]), variants=c["variants"], seed=c["seed"])
+    return {"data_dir": str(out)}
+
+
+# ------------------------------------------------------------------ training
+def train_step(ctx: StepContext) -> dict:
+    c = ctx.config
+    data_dir = Path(_stamp_info(ctx, f"data_{c['dataset']}")["data_dir"])
+    run = ctx.out_dir / "run"
+    resume = ctx.interrupted and (run / "checkpoints" / "last.pt").exists()
+    if ctx.interrupted and not resume:
+        ctx.fresh()
+    overrides = dict(c.get("overrides") or {})
+    if c["via"] == "baseline":
+        from baselines.train import train_baseline
+
+        run_dir = train_baseline(c["variant"], c["profile"], data_dir, run, **overrides)
+    else:
+        from harmonizer.config import get_config
+        from harmonizer.train import train
+
+        config = get_config(c["profile"], c["variant"], seed=c["seed"], **overrides)
+        init_from = run_dir_of(ctx, c["init_from"]) if c.get("init_from") else None
+        run_dir = train(config, data_dir, run, resume=resume, init_from=init_from)
+    run_dir = Path(run_dir)
+    summary_path = run_dir / "summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
+    return {"run_dir": str(run_dir), "resumed": resume,
+            "summary": {k: v for k, v in summary.items() if isinstance(v, (int, float, str))}}
+
+
+# ------------------------------------------------------------------ scoring
+class ClipSubset:
+    """The first ``n`` clips of a bench dataset reader (the quick profile scores a capped test split)."""
+
+    def __init__(self, dataset, n: int | None):
+        self._dataset = dataset
+        ids = dataset.clip_ids()
+        self._ids = ids if n is None else ids[:n]
+        self.name = dataset.name
+
+    def clip_ids(self) -> list[str]:
+        return list(self._ids)
+
+    def load(self, clip_id: str):
+        return self._dataset.load(clip_id)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self):
+        for clip_id in self._ids:
+            yield self.load(clip_id)
+
+    def __getattr__(self, name):  # anything else (kind, root, ...) from the wrapped reader
+        return getattr(self._dataset, name)
+
+
+def build_method(ctx: StepContext, method: dict):
+    """A harmonization method from a MethodPlan dict, with its checkpoint from the training step."""
+    from baselines.registry import get_method
+
+    options = dict(method.get("options") or {})
+    if method.get("run"):
+        options["checkpoint"] = str(run_dir_of(ctx, method["run"]))
+    return get_method(method["method"], **options)
+
+
+def open_scored_dataset(ctx: StepContext, which: str, max_clips: int | None):
+    from bench.datasets import open_dataset
+
+    if which == "synthetic":
+        data_dir = _stamp_info(ctx, "data_dancing")["data_dir"]
+        return ClipSubset(open_dataset(data_dir, kind="dancing", split="test"), max_clips)
+    data_dir = _stamp_info(ctx, "data_realworld")["data_dir"]
+    return ClipSubset(open_dataset(data_dir, kind="composites"), max_clips)
+
+
+def score_step(ctx: StepContext) -> dict:
+    """Score one method on one dataset with bench (synthetic: gt flow; real-world-style: DIS flow)."""
+    from bench.runner import run_benchmark
+
+    c = ctx.config
+    out = ctx.fresh()
+    dataset = open_scored_dataset(ctx, c["dataset"], c.get("max_clips"))
+    method = build_method(ctx, c["method"])
+    results = run_benchmark({c["method"]["label"]: method}, dataset, out / "results", flow=c["flow"],
+                            metrics=list(c["metrics"]))
+    return {"results_dir": str(results), "clips": len(dataset)}
+
+
+def summarize_step(ctx: StepContext) -> dict:
+    """All methods' results of one dataset in one tidy CSV, summarised by bench (paired bootstrap)."""
+    from bench.summary import read_results, summarize
+
+    frames = [read_results(_stamp_info(ctx, dep)["results_dir"]) for dep in sorted(ctx.inputs)
+              if dep.startswith("score_")]
+    results = pd.concat(frames, ignore_index=True)
+    summary = summarize(results)
+    _write_csv(results, ctx.out_dir / "results.csv")
+    _write_csv(summary, ctx.out_dir / "summary.csv")
+    return {"summary": str(ctx.out_dir / "summary.csv"), "methods": sorted(results.method.unique())}
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    df.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+# ------------------------------------------------------------------ user studies
+def standardised(values: dict[str, float], sign: float = 1.0) -> dict[str, float]:
+    """sign·(v − mean)/std over the given methods (population std; 0 when all are equal)."""
+    arr = np.array(list(values.values()), dtype=float)
+    std = arr.std()
+    return {m: (sign * (v - arr.mean()) / std if std > 0 else 0.0) for m, v in values.items()}
+
+
+def proxy_utilities(synthetic: pd.DataFrame, realworld: pd.DataFrame, methods: list[str]) -> dict[str, dict]:
+    """The proxy model of a simulated study: realism utility = standardised PSNR on the synthetic test
+    split; temporal utility = −standardised L_T2 (lt_regional, DIS flow) on the real-world-style set;
+    standardised over the methods of that study."""
+    def column(df, metric):
+        rows = df[(df.metric == metric) & df.method.isin(methods)].set_index("method")["mean"]
+        missing = [m for m in methods if m not in rows.index or not math.isfinite(rows[m])]
+        if missing:
+            raise ValueError(f"cannot simulate the user study: no {metric} for {missing}")
+        return {m: float(rows[m]) for m in methods}
+
+    return {"realism": standardised(column(synthetic, "psnr")),
+            "temporal": standardised(column(realworld, "lt_regional"), sign=-1.0)}
+
+
+def _canonical(answers):
+    """Map alias method names of a human answers file onto our labels."""
+    table = answers.table.copy()
+    if answers.kind == "ranking":
+        table["ranking"] = table["ranking"].map(lambda r: ">".join(METHOD_ALIASES.get(m, m) for m in r.split(">")))
+    else:
+        for col in ("left", "right"):
+            table[col] = table[col].map(lambda m: METHOD_ALIASES.get(m, m))
+    answers.table = table
+    return answers
+
+
+def study_step(ctx: StepContext) -> dict:
+    """Fit the ranking and pairwise studies from given answers, else simulate them from proxy utilities."""
+    from userstudy.fitting import comparisons_of, fit_answers, pairwise_percentages
+    from userstudy.formats import read_answers, write_answers
+
+    c = ctx.config
+    out = ctx.fresh()
+    synthetic = pd.read_csv(_stamp_info(ctx, "summary_synthetic")["summary"])
+    realworld = pd.read_csv(_stamp_info(ctx, "summary_realworld")["summary"])
+    info: dict = {}
+    for kind, given, methods in (("ranking", c.get("rankings"), c["ranking_methods"]),
+                                 ("pairwise", c.get("pairwise"), c["pairwise_methods"])):
+        if given:
+            answers = _canonical(read_answers(given["path"], kind=kind))
+            info[kind] = {"simulated": False, "source": given["path"], "sha256": given["sha256"]}
+        else:
+            utilities = proxy_utilities(synthetic, realworld, list(methods))
+            if kind == "pairwise":
+                utilities = {"realism": utilities["realism"]}  # the paper asks realism only
+            answers = simulate_answers(kind, utilities, c["n_rankings" if kind == "ranking" else "n_pairwise"],
+                                       c["seed"])
+            info[kind] = {"simulated": True, "utilities": utilities,
+                          "proxy": "realism = standardised PSNR (synthetic test split); "
+                                   "temporal = -standardised L_T2 (lt_regional, DIS flow, real-world-style set)"}
+        write_answers(answers, out / f"{kind}_answers.csv")
+        fitted = fit_answers(answers, seed=c["seed"])
+        _write_csv(fitted, out / f"{kind}_scores.csv")
+        if kind == "pairwise":
+            _write_csv(pairwise_percentages(comparisons_of(answers)), out / "pairwise_percentages.csv")
+    write_json_atomic(out / "study.json", info)
+    return info
+
+
+def simulate_answers(kind: str, utilities: dict[str, dict[str, float]], n: int, seed: int):
+    """Simulated answers of every question from userstudy.simulate (labelled simulated there)."""
+    from userstudy import simulate
+
+    return simulate.simulate_answers(kind, utilities, n=n, seed=seed)
+
+
+# ------------------------------------------------------------------ figure inputs
+def samples_step(ctx: StepContext) -> dict:
+    """Method outputs on a few clips of each dataset and D's maps, saved as .npz for the figures."""
+    import torch
+
+    from harmonizer.infer import discriminator_maps
+
+    c = ctx.config
+    out = ctx.fresh()
+    written = []
+    torch.manual_seed(c["seed"])
+    for which in ("synthetic", "realworld"):
+        dataset = open_scored_dataset(ctx, which, c["clips"])
+        methods = {m["label"]: build_method(ctx, m) for m in c["methods"]}
+        for clip_id in dataset.clip_ids():
+            sample = dataset.load(clip_id)
+            arrays = {"composite": _to_uint8(sample.composite), "mask": sample.mask[:, 0].numpy() > 0.5}
+            if sample.gt is not None:
+                arrays["gt"] = _to_uint8(sample.gt)
+            with torch.no_grad():
+                for label, method in methods.items():
+                    arrays[f"out__{label}"] = _to_uint8(method.harmonize(sample.composite, sample.mask))
+                arrays["dmap"] = discriminator_maps(str(run_dir_of(ctx, "full")), sample.composite).numpy()
+            path = out / f"{which}__{clip_id}.npz"
+            tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.npz")
+            np.savez_compressed(tmp, **arrays)
+            os.replace(tmp, path)
+            written.append(path.name)
+    return {"samples": written}
+
+
+def _to_uint8(frames) -> np.ndarray:
+    arr = frames.detach().float().clamp(0, 1).permute(0, 2, 3, 1).numpy()
+    return np.round(arr * 255).astype(np.uint8)
