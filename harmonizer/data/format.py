@@ -189,14 +189,14 @@ def list_clips(root: str | os.PathLike, split: str | None = None) -> list[tuple[
 def write_manifest(root: str | os.PathLike, records: list[dict]) -> None:
     """Replace the manifest atomically with ``records`` (one JSON line each, sorted keys)."""
     path = Path(root) / MANIFEST
-    tmp = path.with_suffix(".jsonl.tmp")
+    tmp = path.with_suffix(f".jsonl.{uuid.uuid4().hex[:8]}.tmp")  # unique: concurrent shards may write at once
     tmp.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
     os.replace(tmp, path)
 
 
 def write_dataset_info(root: str | os.PathLike, info: dict) -> None:
     path = Path(root) / DATASET_INFO
-    tmp = path.with_suffix(".json.tmp")
+    tmp = path.with_suffix(f".json.{uuid.uuid4().hex[:8]}.tmp")
     tmp.write_text(json.dumps(info, indent=2, sort_keys=True))
     os.replace(tmp, path)
 

@@ -1,0 +1,180 @@
+"""Build a Dancing dataset on disk: splits, shards, a process pool, resumable.
+
+``build_dataset(out, clips=N, size=S, ...)`` writes clips ``0 … N−1`` (clip i is
+``make_clip(source, i, seed=seed)``, so every clip is reproducible from (seed, index))
+in the format of :mod:`harmonizer.data.format`.  Clip i's split comes from
+contiguous ranges in the paper's proportions (29,818 / 1,000 / 2,520 of 33,338);
+val and test get at least one clip each.  ``shard=(k, n)`` builds only the clips
+with ``i % n == k`` — shards may run one after another or concurrently (a job
+array) into the same folder.  Clips already on disk are skipped (resume); the
+manifest is rebuilt from the clips present at the end of every call.  A folder
+holding a different dataset (another ``dataset.json``) is refused.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import shutil
+from pathlib import Path
+
+import cv2
+from tqdm import tqdm
+
+from .clips import ClipConfig, make_clip
+from .format import DATASET_INFO, SPLITS, DatasetFormatError, clip_dir, read_dataset_info, write_clip, \
+    write_dataset_info, write_manifest
+from .motion import MotionConfig
+from .sources import get_source
+
+PAPER_SPLIT = {"train": 29818, "val": 1000, "test": 2520}
+FORMAT_VERSION = 1
+
+
+def paper_fractions() -> dict:
+    total = sum(PAPER_SPLIT.values())
+    return {k: v / total for k, v in PAPER_SPLIT.items()}
+
+
+def split_counts(clips: int, fractions: dict | None = None) -> dict:
+    """Clips per split: val and test rounded from their fractions (≥ 1 each), train the rest."""
+    fractions = fractions or paper_fractions()
+    unknown = set(fractions) - set(SPLITS)
+    if unknown:
+        raise ValueError(f"split_fractions has unknown splits {sorted(unknown)}; use {SPLITS}")
+    if clips < 3:
+        raise ValueError(f"need at least 3 clips (one each for train, val and test), got clips={clips}")
+    total = sum(fractions.values())
+    val = max(1, round(clips * fractions.get("val", 0) / total))
+    test = max(1, round(clips * fractions.get("test", 0) / total))
+    if val + test >= clips:
+        val, test = 1, 1
+    return {"train": clips - val - test, "val": val, "test": test}
+
+
+def split_of(index: int, counts: dict) -> str:
+    """Contiguous ranges: train first, then val, then test."""
+    if index < counts["train"]:
+        return "train"
+    return "val" if index < counts["train"] + counts["val"] else "test"
+
+
+def split_indices(split: str, counts: dict) -> range:
+    start = {"train": 0, "val": counts["train"], "test": counts["train"] + counts["val"]}[split]
+    return range(start, start + counts[split])
+
+
+def parse_shard(shard) -> tuple[int, int]:
+    """``"k/n"`` or ``(k, n)`` → (k, n) with 0 ≤ k < n."""
+    if shard is None:
+        return 0, 1
+    try:
+        k, n = (int(v) for v in (shard.split("/") if isinstance(shard, str) else shard))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"shard must look like 'k/n' (e.g. 0/4), got {shard!r}") from exc
+    if not (n >= 1 and 0 <= k < n):
+        raise ValueError(f"shard {k}/{n}: need n ≥ 1 and 0 ≤ k < n")
+    return k, n
+
+
+def make_source(source: str, seed: int, source_options: dict):
+    options = dict(source_options)
+    if source == "procedural":
+        options.setdefault("seed", seed)
+    for key in ("images", "masks", "coco_json", "coco_images"):  # paths recorded absolute
+        if options.get(key) is not None:
+            options[key] = str(Path(options[key]).resolve())
+    return get_source(source, **options)
+
+
+def dataset_info(source_obj, *, clips, seed, config: ClipConfig, fractions) -> dict:
+    return {
+        "format_version": FORMAT_VERSION, "source": source_obj.name, "source_options": source_obj.options(),
+        "clips": int(clips), "seed": int(seed), "size": config.size, "frames": config.frames, "style": config.style,
+        "split_fractions": fractions, "split_counts": split_counts(clips, fractions), "clip_config": config.to_dict(),
+    }
+
+
+def _check_out_folder(out: Path, info: dict) -> None:
+    existing = read_dataset_info(out)
+    if existing:
+        normalised = json.loads(json.dumps(info, sort_keys=True))
+        if existing != normalised:
+            diff = sorted(k for k in set(existing) | set(normalised) if existing.get(k) != normalised.get(k))
+            raise DatasetFormatError(
+                f"{out / DATASET_INFO} describes a different dataset (differs in: {', '.join(diff)}); "
+                f"choose another output folder or delete it")
+    elif out.exists() and any(p.name != ".gitkeep" for p in out.iterdir()):
+        raise DatasetFormatError(f"output folder {out} is not empty and has no {DATASET_INFO}; refusing to write into it")
+
+
+_WORKER = {}
+
+
+def _init_worker(source: str, seed: int, source_options: dict, config: ClipConfig, counts: dict, out: str) -> None:
+    cv2.setNumThreads(1)  # the pool supplies the parallelism
+    _WORKER.update(source=make_source(source, seed, source_options), seed=seed, config=config, counts=counts, out=out)
+
+
+def _build_one(index: int) -> int:
+    w = _WORKER
+    split = split_of(index, w["counts"])
+    clip = make_clip(w["source"], index, seed=w["seed"], config=w["config"], split=split)
+    write_clip(w["out"], clip)
+    return index
+
+
+def clip_complete(out: Path, split: str, index: int) -> bool:
+    return (clip_dir(out, split, f"{index:06d}") / "meta.json").exists()
+
+
+def collect_manifest(out: Path, clips: int, counts: dict) -> list[dict]:
+    """Manifest records of every complete clip, in index order (read back from each clip's meta.json)."""
+    records = []
+    for index in range(clips):
+        meta = clip_dir(out, split_of(index, counts), f"{index:06d}") / "meta.json"
+        if meta.exists():
+            records.append(json.loads(meta.read_text()))
+    return records
+
+
+def build_dataset(out, *, source: str = "procedural", clips: int, size: int, frames: int = 2, seed: int = 0,
+                  style: str = "dancing", split_fractions: dict | None = None, workers: int | None = None,
+                  shard=None, scenes: int = 10, p_transfer: float = 0.3, luts=(), motion: MotionConfig | None = None,
+                  progress: bool = True, **source_options) -> Path:
+    """Build (or resume) a Dancing dataset in ``out`` and return its path (see the module docstring)."""
+    out = Path(out)
+    config = ClipConfig(size=size, frames=frames, style=style, scenes=scenes, p_transfer=p_transfer,
+                        luts=tuple(str(Path(p).resolve()) for p in luts), motion=motion or MotionConfig())
+    fractions = {k: float(v) for k, v in (split_fractions or paper_fractions()).items()}
+    counts = split_counts(clips, fractions)
+    k, n = parse_shard(shard)
+    src = make_source(source, seed, source_options)  # fails early on bad paths / unusable COCO files
+    info = dataset_info(src, clips=clips, seed=seed, config=config, fractions=fractions)
+    _check_out_folder(out, info)
+    out.mkdir(parents=True, exist_ok=True)
+    if not read_dataset_info(out):
+        write_dataset_info(out, info)
+    todo = []
+    for index in range(k, clips, n):
+        split = split_of(index, counts)
+        if clip_complete(out, split, index):
+            continue
+        for stale in (out / split).glob(f".tmp-{index:06d}-*"):  # left by an interrupted run of this shard
+            shutil.rmtree(stale, ignore_errors=True)
+        todo.append(index)
+    workers = (os.cpu_count() or 1) if workers is None else int(workers)
+    bar = tqdm(total=len(todo), desc=f"building {out.name} ({k}/{n})", unit="clip", disable=not progress)
+    init_args = (source, seed, source_options, config, counts, str(out))
+    if workers <= 1 or len(todo) <= 1:
+        _init_worker(*init_args)
+        for index in todo:
+            _build_one(index)
+            bar.update()
+    else:
+        with mp.get_context("spawn").Pool(min(workers, len(todo)), _init_worker, init_args) as pool:
+            for _ in pool.imap_unordered(_build_one, todo, chunksize=max(1, min(16, len(todo) // (4 * workers)))):
+                bar.update()
+    bar.close()
+    write_manifest(out, collect_manifest(out, clips, counts))
+    return out
