@@ -149,9 +149,6 @@ def evaluate_claims(measurements: pd.DataFrame, claims: list[Claim] | None = Non
     return pd.DataFrame(rows)
 
 
-SIMULATED_SOURCES = ("study_realism", "study_temporal", "pairwise")
-
-
 def render_claims_markdown(table: pd.DataFrame, ctx: ReportContext) -> str:
     counts = table.verdict.value_counts()
     lines = ["# The paper's claims, checked", "",
@@ -168,7 +165,7 @@ def render_claims_markdown(table: pd.DataFrame, ctx: ReportContext) -> str:
               "|---|---|---|---|---|---|---|---|"]
     for r in table.to_dict("records"):
         claim = r["claim"]
-        if ctx.simulated_study and r["source"] in SIMULATED_SOURCES:
+        if r["source"] in ctx.simulated_sources:
             claim += " — **SIMULATED study** (utilities derived from our own metrics)"
         lines.append(f"| {r['id']} | {claim} | {r['where']} | {r['evidence']} | **{r['verdict']}** | "
                      f"{r['intervals_separate']} | {r['paper_evidence']} | {r['paper_verdict']} |")

@@ -33,6 +33,7 @@ class StepContext:
     inputs: dict[str, Path]
     root: Path
     interrupted: bool  # True when an earlier attempt left a folder but no stamp
+    progress: bool = True  # whether the step may show its own progress bars
 
     def fresh(self) -> Path:
         """Empty this step's folder (for steps that cannot resume) and return it."""
@@ -125,7 +126,7 @@ class Pipeline:
             interrupted = out_dir.exists()
             out_dir.mkdir(parents=True, exist_ok=True)
             ctx = StepContext(step.name, out_dir, step.config, {d: self.root / d for d in step.deps},
-                              self.root, interrupted)
+                              self.root, interrupted, self.progress)
             started = datetime.now(timezone.utc).isoformat()
             t0 = time.perf_counter()
             try:

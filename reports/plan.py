@@ -55,6 +55,8 @@ class StudyPlan:
     rankings: int  # simulated rankings per question (the paper: 480 over both questions)
     pairwise: int  # simulated pairwise choices (the paper: 540)
     seed: int = 0
+    raters: int = 32  # the paper: 32 raters (ranking), 36 (pairwise)
+    tie_rate: float = 0.09  # simulated pairwise ties: the paper's 9%
     ranking_methods: tuple[str, ...] = ("cut_and_paste", "realism_cnn", "dih", "full")
     pairwise_methods: tuple[str, str] = ("full", "no_adv")  # with D vs without D
 
@@ -134,7 +136,7 @@ def get_plan(profile: str) -> ProfilePlan:
             profile="tiny", datasets=_datasets(clips=20, size=32, scenes=2, seed=0),
             trainings=_trainings({"schedule.max_steps": 2, "data.max_val_clips": 2}),
             realworld=RealWorldPlan(foregrounds=1, backgrounds=1, frames=3, size=32, variants=1),
-            study=StudyPlan(rankings=40, pairwise=40), max_test_clips=4, figure_clips=1,
+            study=StudyPlan(rankings=40, pairwise=40, raters=8), max_test_clips=4, figure_clips=1,
             description="32² procedural data, 20 clips per dataset, 2 training steps per model (smoke test)",
             **common)
     if profile == "quick":

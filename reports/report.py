@@ -45,12 +45,16 @@ def load_measurements(root: Path) -> tuple[pd.DataFrame, dict]:
     return measurements, info
 
 
-def study_description(info: dict) -> tuple[str, bool]:
-    parts, simulated = [], False
+STUDY_SOURCES = {"ranking": ("study_realism", "study_temporal"), "pairwise": ("pairwise",)}
+
+
+def study_description(info: dict) -> tuple[str, tuple[str, ...]]:
+    """One line describing both studies, and the measurement sources that are simulated."""
+    parts, simulated = [], ()
     for kind, label in (("ranking", "ranking study (P-L)"), ("pairwise", "with/without-D pairwise study")):
         entry = info.get(kind, {})
         if entry.get("simulated"):
-            simulated = True
+            simulated += STUDY_SOURCES[kind]
             utils = "; ".join(f"{q}: " + ", ".join(f"{m}={u:+.2f}" for m, u in us.items())
                               for q, us in entry["utilities"].items())
             parts.append(f"{label} SIMULATED by userstudy.simulate from proxy utilities ({entry['proxy']}): {utils}")
@@ -92,7 +96,7 @@ def report_step(ctx: StepContext) -> dict:
     measurements, info = load_measurements(ctx.root)
     study, simulated = study_description(info)
     rctx = ReportContext(profile=ctx.config["profile"], data=ctx.config["data"], study=study,
-                         simulated_study=simulated, scaled_down=ctx.config["profile"] != "paper")
+                         simulated_sources=simulated, scaled_down=ctx.config["profile"] != "paper")
     tables = write_tables(out / "tables", measurements, rctx)
     claims = write_claims(out, measurements, rctx)
     figs = render_figures(ctx.root, out / "figures", ctx)

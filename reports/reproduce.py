@@ -70,6 +70,7 @@ def build_steps(plan: ProfilePlan, *, rankings: str | None = None, pairwise: str
     out.append(Step("study", steps.study_step,
                     {"rankings": _file_ref(rankings), "pairwise": _file_ref(pairwise), "seed": s.seed,
                      "n_rankings": s.rankings, "n_pairwise": s.pairwise,
+                     "raters": s.raters, "tie_rate": s.tie_rate,
                      "ranking_methods": list(s.ranking_methods), "pairwise_methods": list(s.pairwise_methods)},
                     ("summary_synthetic", "summary_realworld")))
     figure_methods = [asdict(by_label[m]) for m in FIGURE_METHODS]

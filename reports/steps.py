@@ -134,11 +134,12 @@ def score_step(ctx: StepContext) -> dict:
     from bench.runner import run_benchmark
 
     c = ctx.config
-    out = ctx.fresh()
     dataset = open_scored_dataset(ctx, c["dataset"], c.get("max_clips"))
     method = build_method(ctx, c["method"])
-    results = run_benchmark({c["method"]["label"]: method}, dataset, out / "results", flow=c["flow"],
-                            metrics=list(c["metrics"]))
+    # bench's runner resumes from its part files when an earlier attempt was interrupted
+    results = run_benchmark({c["method"]["label"]: method}, dataset, ctx.out_dir / "results", flow=c["flow"],
+                            metrics=list(c["metrics"]), progress=ctx.progress,
+                            extra_config={"method_plan": c["method"]})
     return {"results_dir": str(results), "clips": len(dataset)}
 
 
@@ -198,8 +199,8 @@ def _canonical(answers):
 
 def study_step(ctx: StepContext) -> dict:
     """Fit the ranking and pairwise studies from given answers, else simulate them from proxy utilities."""
-    from userstudy.fitting import comparisons_of, fit_answers, pairwise_percentages
-    from userstudy.formats import read_answers, write_answers
+    from userstudy.fitting import fit_answers, pairwise_percentages
+    from userstudy.formats import comparisons_of, read_answers, write_answers
 
     c = ctx.config
     out = ctx.fresh()
@@ -216,8 +217,10 @@ def study_step(ctx: StepContext) -> dict:
             if kind == "pairwise":
                 utilities = {"realism": utilities["realism"]}  # the paper asks realism only
             answers = simulate_answers(kind, utilities, c["n_rankings" if kind == "ranking" else "n_pairwise"],
-                                       c["seed"])
+                                       c["seed"], c["raters"], c["tie_rate"])
             info[kind] = {"simulated": True, "utilities": utilities,
+                          "n_per_question": c["n_rankings" if kind == "ranking" else "n_pairwise"],
+                          "raters": c["raters"], "tie_rate": c["tie_rate"] if kind == "pairwise" else None,
                           "proxy": "realism = standardised PSNR (synthetic test split); "
                                    "temporal = -standardised L_T2 (lt_regional, DIS flow, real-world-style set)"}
         write_answers(answers, out / f"{kind}_answers.csv")
@@ -229,11 +232,20 @@ def study_step(ctx: StepContext) -> dict:
     return info
 
 
-def simulate_answers(kind: str, utilities: dict[str, dict[str, float]], n: int, seed: int):
-    """Simulated answers of every question from userstudy.simulate (labelled simulated there)."""
-    from userstudy import simulate
+def simulate_answers(kind: str, utilities: dict[str, dict[str, float]], n: int, seed: int, raters: int,
+                     tie_rate: float):
+    """Simulated answers of every question (``n`` per question) from userstudy.simulate; each row is
+    labelled ``simulated=true`` with its utilities, so every fit and report built on it says so."""
+    from userstudy.formats import validate_answers
+    from userstudy.simulate import simulate_pairwise, simulate_rankings
 
-    return simulate.simulate_answers(kind, utilities, n=n, seed=seed)
+    tables = []
+    for k, (question, utils) in enumerate(sorted(utilities.items())):
+        if kind == "ranking":
+            tables.append(simulate_rankings(utils, n, raters, seed + k, question=question))
+        else:
+            tables.append(simulate_pairwise(utils, n, tie_rate, seed + k, raters, question=question))
+    return validate_answers(pd.concat(tables, ignore_index=True), kind=kind, source=f"simulated {kind} study")
 
 
 # ------------------------------------------------------------------ figure inputs

@@ -65,8 +65,12 @@ class ReportContext:
     profile: str
     data: str  # one line naming the data that produced the numbers
     study: str = ""  # e.g. "SIMULATED from ..." or "fitted from rankings.csv"
-    simulated_study: bool = False
+    simulated_sources: tuple[str, ...] = ()  # measurement sources that come from a SIMULATED study
     scaled_down: bool = True  # quick/tiny: small images, short training
+
+    @property
+    def simulated_study(self) -> bool:
+        return bool(self.simulated_sources)
 
 
 def metric_directions(metrics: list[str]) -> dict[str, bool]:
@@ -177,7 +181,7 @@ def _preamble(table_id: str, ctx: ReportContext) -> list[str]:
 def _headers(table_id: str, ctx: ReportContext) -> list[str]:
     out = []
     for k in TABLE_COLUMNS[table_id]:
-        head = COLUMNS[k].header + (" (SIMULATED)" if k.startswith("pl_") and ctx.simulated_study else "")
+        head = COLUMNS[k].header + (" (SIMULATED)" if COLUMNS[k].source in ctx.simulated_sources else "")
         out += [f"{head} ours", f"{head} paper"]
     return out
 
@@ -247,6 +251,6 @@ def write_tables(out_dir: Path | str, measurements: pd.DataFrame, ctx: ReportCon
         _write_atomic(paths["md"], render_markdown(table_id, cells, ctx))
         _write_atomic(paths["tex"], render_latex(table_id, cells, ctx))
         _write_atomic(paths["csv"], cells.assign(profile=ctx.profile, data=ctx.data,
-                                                 simulated_study=ctx.simulated_study).to_csv(index=False))
+                                                 simulated=cells.source.isin(ctx.simulated_sources)).to_csv(index=False))
         written[table_id] = paths
     return written

@@ -15,7 +15,7 @@ from reports.pipeline import Pipeline, Step, StepError
 
 DIRECTIONS = {"psnr": True, "mse": False, "lt_regional": False, "pl_score": True}
 CTX = tables.ReportContext(profile="tiny", data="hand-made test numbers", study="SIMULATED (test)",
-                           simulated_study=True)
+                           simulated_sources=("study_realism", "study_temporal", "pairwise"))
 
 
 # --------------------------------------------------------------------------- pipeline
@@ -178,7 +178,15 @@ def test_figures_write_pngs(tmp_path):
     run.mkdir()
     pd.DataFrame({"step": [1, 2, 3], "loss_g": [3.0, 2.0, 1.0], "val_psnr": [np.nan, 20.0, 21.0]}).to_csv(
         run / "metrics.csv", index=False)
-    paths.append(figures.training_curves({"full": run, "missing": tmp_path / "nope"}, tmp_path / "curves.png"))
+    tidy = tmp_path / "tidy"
+    tidy.mkdir()
+    pd.DataFrame({"step": [1, 1, 2, 2], "epoch": [0, 0, 0, 0], "split": ["train", "val", "train", "val"],
+                  "metric": ["loss_g", "psnr", "loss_g", "psnr"], "value": [2.0, 18.0, 1.0, 19.0]}).to_csv(
+        tidy / "metrics.csv", index=False)
+    step, wide = figures.read_metrics_csv(tidy / "metrics.csv")
+    assert step == "step" and wide["val/psnr"].tolist() == [18.0, 19.0] and wide["train/loss_g"].tolist() == [2.0, 1.0]
+    paths.append(figures.training_curves({"full": run, "tidy": tidy, "missing": tmp_path / "nope"},
+                                         tmp_path / "curves.png"))
     for p in paths:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(tmp_path.glob(".*tmp*"))
