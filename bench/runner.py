@@ -36,8 +36,6 @@ from tqdm import tqdm
 from bench.datasets import ClipError, ExternalMethod, VideoSample, open_dataset
 from bench.summary import RESULT_COLUMNS
 
-# metric parameter name -> how the runner fills it
-_ARGUMENTS = ("pred", "target", "mask", "flow_bw", "valid_bw", "flow_fw", "valid_fw")
 
 
 @dataclass
@@ -46,9 +44,10 @@ class MetricEntry:
 
     name: str
     fn: Callable
-    needs: frozenset = frozenset()  # subset of {"gt", "mask", "flow"}
+    needs: frozenset = frozenset()  # subset of {"gt", "mask", "flow" (backward), "flow_fw"}
     higher_is_better: bool | None = None
     scale: str = ""
+    registered: bool = False  # True: scored through bench.metrics.evaluate_clip, which shares work between metrics
 
 
 @dataclass
@@ -81,15 +80,20 @@ def resolve_metrics(metrics=None) -> dict[str, MetricEntry]:
         unknown = [n for n in names if n not in METRICS]
         if unknown:
             raise KeyError(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}")
-        return {n: _entry_from_spec(n, METRICS[n]) for n in names}
+        entries = {n: _entry_from_spec(n, METRICS[n]) for n in names}
+        for entry in entries.values():
+            entry.registered = True
+        return entries
     return {n: _entry_from_spec(n, s) for n, s in dict(metrics).items()}
 
 
 def _unmet(entry: MetricEntry, have: set[str]) -> list[str]:
     """Needs of ``entry`` not satisfied, from its declared ``needs`` and its required parameters."""
     missing = sorted(set(entry.needs) - have)
+    if entry.registered:
+        return missing
     params = inspect.signature(entry.fn).parameters
-    required = {"target": "gt", "flow_bw": "flow", "flow_fw": "flow", "mask": "mask"}
+    required = {"target": "gt", "flow_bw": "flow", "flow_fw": "flow_fw", "mask": "mask"}
     for p, need in required.items():
         if p in params and params[p].default is inspect.Parameter.empty and need not in have and need not in missing:
             missing.append(need)
@@ -151,22 +155,29 @@ def _atomic_write(path: Path, text: str) -> None:
 def _score_clip(label: str, dataset_name: str, sample: VideoSample, output: torch.Tensor, inputs: dict,
                 metrics: dict[str, MetricEntry], have: set[str]) -> tuple[str, dict[str, list[str]]]:
     """CSV text of one (method, clip) and the metrics skipped with their unmet needs."""
+    skipped = {name: m for name, m in ((n, _unmet(e, have)) for n, e in metrics.items()) if m}
+    todo = [n for n in metrics if n not in skipped]
+    registered = [n for n in todo if metrics[n].registered]
+    values: dict[str, torch.Tensor] = {}
+    if registered:
+        from bench.metrics import evaluate_clip
+
+        values = evaluate_clip(output, gt=sample.gt, mask=sample.mask, flow_bw=inputs.get("flow_bw"),
+                               flow_fw=inputs.get("flow_fw"), valid_bw=inputs.get("valid_bw"), metrics=registered,
+                               where=f"method '{label}' on clip {sample.clip_id}")
     context = {"pred": output, "target": sample.gt, "mask": sample.mask, **inputs}
+    for name in todo:
+        if name not in values:  # a metric given as a plain function: inputs by parameter name
+            params = inspect.signature(metrics[name].fn).parameters
+            values[name] = metrics[name].fn(**{p: context[p] for p in params if context.get(p) is not None})
     buf = io.StringIO()
     writer = csv.writer(buf)
-    skipped = {}
-    for name, entry in metrics.items():
-        missing = _unmet(entry, have)
-        if missing:
-            skipped[name] = missing
-            continue
-        params = inspect.signature(entry.fn).parameters
-        kwargs = {p: context[p] for p in params if p in context and context[p] is not None}
-        values = entry.fn(**kwargs).detach().double().cpu().flatten().tolist()
-        offset = sample.num_frames - len(values)  # temporal metrics give T−1 values, for frames 1..T−1
+    for name in todo:
+        per_frame = values[name].detach().double().cpu().flatten().tolist()
+        offset = sample.num_frames - len(per_frame)  # temporal metrics give T−1 values, for frames 1..T−1
         if offset not in (0, 1):
-            raise ValueError(f"metric '{name}' returned {len(values)} values for a clip of {sample.num_frames} frames")
-        for i, v in enumerate(values):
+            raise ValueError(f"metric '{name}' returned {len(per_frame)} values for a clip of {sample.num_frames} frames")
+        for i, v in enumerate(per_frame):
             writer.writerow([label, dataset_name, sample.clip_id, i + offset, name, repr(float(v))])
     return buf.getvalue(), skipped
 
@@ -255,7 +266,8 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
         try:
             sample = reader.load(clip_id)
             inputs = flow_source.flows(sample)
-            have = sample.available() - {"gt_flow"} | ({"flow"} if inputs else set())
+            have = (sample.available() - {"gt_flow"}) | {k for k, key in (("flow", "flow_bw"), ("flow_fw", "flow_fw"))
+                                                         if inputs.get(key) is not None}
             for label in todo:
                 output = _method_outputs(methods[label], sample, label)
                 text, skip = _score_clip(label, reader.name, sample, output, inputs, entries, have)
