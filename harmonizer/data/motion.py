@@ -148,14 +148,16 @@ def layered_flow(maps_from: tuple, maps_to: tuple, mask_from: np.ndarray) -> np.
 
 
 def flow_validity(flow: np.ndarray, mask_from: np.ndarray, mask_to: np.ndarray) -> np.ndarray:
-    """True where ``p + flow`` is inside frame b and its four bilinear neighbours share p's layer."""
+    """True where ``p + flow`` is inside frame b and the pixels bilinear sampling reads there (those with
+    non-zero weight) share p's layer."""
     h, w = mask_from.shape
     xs, ys = pixel_coords(h, w)
     qx, qy = xs + flow[..., 0], ys + flow[..., 1]
     inside = (qx >= 0) & (qx <= w - 1) & (qy >= 0) & (qy <= h - 1)
-    x0 = np.clip(np.floor(qx), 0, w - 1).astype(np.intp)
-    y0 = np.clip(np.floor(qy), 0, h - 1).astype(np.intp)
-    x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
+    fx, fy = np.floor(qx), np.floor(qy)
+    x0, y0 = np.clip(fx, 0, w - 1).astype(np.intp), np.clip(fy, 0, h - 1).astype(np.intp)
+    x1 = np.where(qx > fx, np.minimum(x0 + 1, w - 1), x0)  # a neighbour with zero weight is not read
+    y1 = np.where(qy > fy, np.minimum(y0 + 1, h - 1), y0)
     same = np.ones((h, w), bool)
     for yy in (y0, y1):
         for xx in (x0, x1):
