@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--size", help="resize frames to HxW (HYouTube / composites only), e.g. 256 or 256x256")
     run.add_argument("--max-frames", type=int, help="use only the first N frames of each clip")
     run.add_argument("--flow", default="dis", help="'gt' (stored flow), an estimator (dis, raft) or 'none'")
-    run.add_argument("--flow-checkpoint", help="checkpoint file for a learned flow estimator (raft)")
+    run.add_argument("--flow-checkpoint", help="local weights file of a learned flow estimator (raft)")
+    run.add_argument("--flow-cache", help="folder caching estimated flows (keyed by estimator, settings, frames)")
     run.add_argument("--metrics", help="comma-separated metric names (default: all)")
     run.add_argument("--out", required=True, help="results folder (resumed if it exists)")
     run.add_argument("--on-error", default="raise", choices=["raise", "skip"])
@@ -99,7 +100,9 @@ def _run(args):
         options["max_frames"] = args.max_frames
     reader = open_dataset(args.data, args.kind, **options)
     flow = None if args.flow.lower() == "none" else args.flow
-    flow_options = {"checkpoint": args.flow_checkpoint} if args.flow_checkpoint else {}
+    flow_options = {"ckpt_path": args.flow_checkpoint} if args.flow_checkpoint else {}
+    if args.flow_cache:
+        flow_options["cache_dir"] = args.flow_cache
     metrics = args.metrics.split(",") if args.metrics else None
     return run_benchmark(methods, reader, args.out, flow=flow, metrics=metrics, flow_options=flow_options,
                          on_error=args.on_error, progress=not args.quiet,

@@ -8,7 +8,9 @@ every foreground on every background: 1,440 composites, scored with estimated fl
 :func:`build_composites` does this for any foreground (video, mask video) pairs and
 background videos — video files or frame folders — after fitting every video to a
 common size.  :func:`build_procedural` first makes procedural foreground and
-background videos (so the suite needs no downloads) and then calls it.
+background videos with ``harmonizer.data.clips`` (so the suite needs no downloads;
+this is the real-world-style set the reproduction scores L_T2 on, with estimated
+flow) and then calls it.
 
 Output layout (read back by :class:`bench.datasets.CompositeReader`)::
 
@@ -101,7 +103,7 @@ def _write_clip(out: Path, clip_id: str, composite: np.ndarray, mask: np.ndarray
 
 def _write_jsonl(path: Path, records: list[dict]) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
+    tmp.write_text("".join(json.dumps(r, sort_keys=True, default=_jsonable) + "\n" for r in records))
     os.replace(tmp, path)
 
 
@@ -151,39 +153,53 @@ def build_composites(foreground_videos: list[tuple[str | os.PathLike, str | os.P
             "foregrounds": [[str(v), str(m)] for v, m in foreground_videos],
             "backgrounds": [str(b) for b in background_videos], "clips": len(records)}
     tmp = out / "dataset.json.tmp"
-    tmp.write_text(json.dumps(info, indent=2, sort_keys=True))
+    tmp.write_text(json.dumps(info, indent=2, sort_keys=True, default=_jsonable))
     os.replace(tmp, out / "dataset.json")
     return out
 
 
 def build_procedural(out: str | os.PathLike, *, foregrounds: int = 3, backgrounds: int = 2, frames: int = 8,
                      config: RealWorldConfig | None = None, **overrides) -> Path:
-    """Make procedural foreground (static camera, moving subject + mask) and background (slow pan) videos under
-    ``out/sources/`` from ``config.seed``, then :func:`build_composites` them into ``out``."""
+    """Make procedural foreground videos (a figure moving in front of a static camera, with masks) and background
+    videos (a scene under camera motion) with :mod:`harmonizer.data.clips`, write them under ``out/sources/``,
+    then :func:`build_composites` them into ``out``.  Everything derives from ``config.seed``."""
+    from harmonizer.data.clips import background_video, foreground_video
+    from harmonizer.data.sources import get_source
+
     config = config or RealWorldConfig()
     for key, value in overrides.items():
+        if not hasattr(config, key):
+            raise TypeError(f"unknown real-world build option '{key}'")
         setattr(config, key, value)
     config.frames = config.frames or frames
-    out = Path(out)
-    src = out / "sources"
-    h, w = config.size
-    fg_pairs, bg_paths = [], []
-    for j in range(foregrounds):
-        video, mask = procedural_foreground_video(np.random.default_rng([config.seed, 1, j]), config.frames, h, w)
-        d = src / "foregrounds" / f"fg{j:03d}"
-        video_io.write_frame_folder(d / "frames", video)
-        video_io.write_frame_folder(d / "mask", mask)
-        fg_pairs.append((d / "frames", d / "mask"))
-    for i in range(backgrounds):
-        video = procedural_background_video(np.random.default_rng([config.seed, 2, i]), config.frames, h, w)
-        path = video_io.write_frame_folder(src / "backgrounds" / f"bg{i:03d}", video)
-        bg_paths.append(path)
+    out, side = Path(out), max(config.size)
+    source = get_source("procedural", seed=config.seed)
+    to_u8 = lambda x: (np.clip(x, 0, 1) * 255 + 0.5).astype(np.uint8)  # noqa: E731
+    fg_pairs, bg_paths, params = [], [], {"foregrounds": [], "backgrounds": []}
+    for j in tqdm(range(foregrounds), desc="procedural foreground videos", unit="video"):
+        video, masks, p = foreground_video(source, j, frames=config.frames, size=side, seed=config.seed)
+        d = out / "sources" / "foregrounds" / f"fg{j:03d}"
+        fg_pairs.append((video_io.write_frame_folder(d / "frames", to_u8(video)),
+                         video_io.write_frame_folder(d / "mask", masks)))
+        params["foregrounds"].append(p)
+    for i in tqdm(range(backgrounds), desc="procedural background videos", unit="video"):
+        # scene indices after the foregrounds', so no background shows a foreground's own scene
+        video, p = background_video(source, foregrounds + i, frames=config.frames, size=side, seed=config.seed)
+        bg_paths.append(video_io.write_frame_folder(out / "sources" / "backgrounds" / f"bg{i:03d}", to_u8(video)))
+        params["backgrounds"].append(p)
     result = build_composites(fg_pairs, bg_paths, out, config)
     info = json.loads((out / "dataset.json").read_text())
-    info["source"] = {"name": "procedural", "foregrounds": foregrounds, "backgrounds": backgrounds,
-                      "frames": config.frames, "seed": config.seed}
-    (out / "dataset.json").write_text(json.dumps(info, indent=2, sort_keys=True))
+    info["source"] = {"name": "procedural", "options": source.options(), "foregrounds": foregrounds,
+                      "backgrounds": backgrounds, "frames": config.frames, "seed": config.seed, "params": params}
+    tmp = out / "dataset.json.tmp"
+    tmp.write_text(json.dumps(info, indent=2, sort_keys=True, default=_jsonable))
+    os.replace(tmp, out / "dataset.json")
     return result
+
+
+def _jsonable(value):
+    """NumPy scalars and arrays in recorded parameters → plain JSON values."""
+    return value.tolist() if hasattr(value, "tolist") else str(value)
 
 
 def discover_foregrounds(folder: str | os.PathLike) -> list[tuple[Path, Path]]:
@@ -217,78 +233,15 @@ def discover_backgrounds(folder: str | os.PathLike) -> list[Path]:
     return found
 
 
-# --- procedural sources and colour adjustment --------------------------------------------------------------------
-# harmonizer.data is to expose procedural video generators and colour adjustments (docs/interfaces.md); until those
-# land, these thin stand-ins keep the builder self-contained.  color_adjustment prefers harmonizer.data.color.
-
-def _smooth_texture(rng: np.random.Generator, h: int, w: int, cells: int) -> np.ndarray:
-    """``h×w×3`` float texture in [0, 1]: random colours on a coarse grid, bicubically upsampled."""
-    coarse = rng.uniform(0.0, 1.0, size=(cells, cells, 3)).astype(np.float32)
-    return np.clip(cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC), 0.0, 1.0)
-
-
-def procedural_background_video(rng: np.random.Generator, frames: int, h: int, w: int) -> np.ndarray:
-    """A textured scene seen by a slowly panning camera: ``T×H×W×3`` uint8."""
-    margin = 2 * frames + 4
-    scene = 0.6 * _smooth_texture(rng, h + margin, w + margin, 6) + 0.4 * _smooth_texture(rng, h + margin, w + margin, 24)
-    dx, dy = rng.uniform(-1.5, 1.5, size=2)  # pixels per frame, below the margin
-    out = []
-    for t in range(frames):
-        x0, y0 = margin / 2 + dx * t, margin / 2 + dy * t
-        shift = np.float32([[1, 0, -x0], [0, 1, -y0]])
-        out.append(cv2.warpAffine(scene, shift, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT))
-    return (np.clip(np.stack(out), 0, 1) * 255 + 0.5).astype(np.uint8)
-
-
-def procedural_foreground_video(rng: np.random.Generator, frames: int, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """A person-like figure (head and body ellipses, textured) swaying in front of a static camera.
-
-    Returns frames ``T×H×W×3`` uint8 and masks ``T×H×W`` bool; pixels outside the mask hold a plain backdrop."""
-    skin = _smooth_texture(rng, h, w, 4) * 0.5 + rng.uniform(0.2, 0.5, size=3).astype(np.float32)
-    cloth = _smooth_texture(rng, h, w, 12)
-    backdrop = np.full((h, w, 3), rng.uniform(0, 1, size=3), np.float32)
-    cx, amp, period = w * rng.uniform(0.35, 0.65), rng.uniform(0.5, 2.0), rng.uniform(6, 14)
-    out, masks = [], []
-    for t in range(frames):
-        x = cx + amp * np.sin(2 * np.pi * t / period)
-        body, head = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
-        cv2.ellipse(body, (int(round(x)), int(h * 0.78)), (int(w * 0.2), int(h * 0.3)), 0, 0, 360, 1, -1)
-        cv2.ellipse(head, (int(round(x)), int(h * 0.38)), (int(w * 0.1), int(h * 0.13)), 0, 0, 360, 1, -1)
-        frame = np.where(body[..., None] > 0, cloth, np.where(head[..., None] > 0, skin, backdrop))
-        out.append((np.clip(frame, 0, 1) * 255 + 0.5).astype(np.uint8))
-        masks.append((body | head) > 0)
-    return np.stack(out), np.stack(masks)
-
-
-def _fallback_adjustment(rng: np.random.Generator) -> dict:
-    return {"exposure": float(rng.uniform(-0.6, 0.6)), "saturation": float(rng.uniform(0.5, 1.5)),
-            "temperature": float(rng.uniform(-0.15, 0.15)), "contrast": float(rng.uniform(0.7, 1.3)),
-            "gamma": float(rng.uniform(0.7, 1.4))}
-
-
-def _apply_fallback(image: np.ndarray, p: dict) -> np.ndarray:
-    """Exposure (stops), saturation, temperature (red/blue gains), contrast about mid-grey, tone gamma."""
-    x = image * 2.0 ** p["exposure"]
-    grey = x.mean(axis=-1, keepdims=True)
-    x = grey + (x - grey) * p["saturation"]
-    x = x * np.float32([1 + p["temperature"], 1.0, 1 - p["temperature"]])
-    x = (x - 0.5) * p["contrast"] + 0.5
-    return np.clip(x, 0.0, 1.0) ** p["gamma"]
-
-
 def color_adjustment(rng: np.random.Generator):
-    """``(params, fn)`` where ``fn`` maps a uint8 RGB frame to its colour-adjusted uint8 copy."""
-    try:
-        from harmonizer.data.color import apply_adjustment, random_adjustment
-    except ImportError:
-        params = _fallback_adjustment(rng)
-        params["implementation"] = "bench.realworld fallback"
-        apply = _apply_fallback
-    else:
-        params, _ = random_adjustment(rng)
-        apply = apply_adjustment
+    """``(params, fn)``: a random basic colour adjustment from :mod:`harmonizer.data.color` (the synthetic data's
+    exposure / hue / saturation / temperature / tint / contrast / tone-curve draws); ``fn`` maps a uint8 RGB
+    frame to its adjusted uint8 copy, with the same parameters for every frame of a video."""
+    from harmonizer.data.color import apply_adjustment, random_adjustment
+
+    params, _ = random_adjustment(rng)
 
     def adjust(frame: np.ndarray) -> np.ndarray:
-        return (np.clip(apply(frame.astype(np.float32) / 255.0, params), 0, 1) * 255 + 0.5).astype(np.uint8)
+        return (np.clip(apply_adjustment(frame.astype(np.float32) / 255.0, params), 0, 1) * 255 + 0.5).astype(np.uint8)
 
     return params, adjust

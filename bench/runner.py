@@ -106,10 +106,12 @@ class _FlowSource:
     def __init__(self, name: str | None, options: dict):
         self.name, self.options = name, dict(options)
         self._estimator = None
+        self.description = {"name": name}
         if name not in (None, "gt"):
             from bench.flow import get_estimator
 
             self._estimator = get_estimator(name, **options)
+            self.description = self._estimator.describe()
 
     def flows(self, sample: VideoSample) -> dict:
         if self.name is None or sample.num_frames < 2:
@@ -120,8 +122,7 @@ class _FlowSource:
             return {"flow_bw": sample.flow_bw, "valid_bw": sample.valid_bw,
                     "flow_fw": sample.flow_fw, "valid_fw": sample.valid_fw}
         frames = sample.gt if sample.gt is not None else sample.composite
-        bw = self._estimator.estimate(frames[1:], frames[:-1])
-        fw = self._estimator.estimate(frames[:-1], frames[1:])
+        bw, fw = self._estimator.clip_flows(frames)
         return {"flow_bw": bw, "valid_bw": None, "flow_fw": fw, "valid_fw": None}
 
 
@@ -242,9 +243,10 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
     entries = resolve_metrics(metrics)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    flow_source = _FlowSource(flow, flow_options or {})
     config = {"dataset": {"name": reader.name, "kind": getattr(reader, "kind", type(reader).__name__),
                           "root": str(getattr(reader, "root", ""))},
-              "flow": {"estimator": flow, "options": flow_options or {},
+              "flow": {"estimator": flow, "settings": flow_source.description,
                        "frames": "stored ground-truth flow" if flow == "gt"
                        else "estimated on gt frames if present, else on the composite"},
               "metrics": {n: {"needs": sorted(e.needs), "higher_is_better": e.higher_is_better, "scale": e.scale}
@@ -252,7 +254,6 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
               "methods": {label: f"{type(m).__module__}.{type(m).__name__}" for label, m in methods.items()},
               **(extra_config or {})}
     _check_resume_config(out_dir, config)
-    flow_source = _FlowSource(flow, flow_options or {})
     clip_ids = reader.clip_ids()
     labels = list(methods)
     skipped: dict[str, dict[str, list[str]]] = {}
