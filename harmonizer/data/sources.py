@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,7 +160,9 @@ class CocoSource:
             raise DatasetFormatError(
                 f"image {path} is {image.shape[1]}×{image.shape[0]} but {self.json_path} says "
                 f"{info['width']}×{info['height']}")
-        mask = self.coco.annToMask(ann).astype(bool)
+        with warnings.catch_warnings():  # pycocotools' NumPy-2 copy-keyword deprecation, not ours to fix
+            warnings.simplefilter("ignore", DeprecationWarning)
+            mask = self.coco.annToMask(ann).astype(bool)
         if not mask.any():
             raise DatasetFormatError(f"annotation {ann['id']} of {self.json_path} has an empty segmentation")
         img, m = square_resize(image, mask, size, where=f"{path} (annotation {ann['id']})")
