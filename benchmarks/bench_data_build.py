@@ -1,0 +1,110 @@
+"""Benchmark: Dancing build speed (clips/s) and peak memory per worker, 256×256 two-frame clips.
+
+    .venv/bin/python benchmarks/bench_data_build.py                 # 50 and 200 clips, 2 workers
+    .venv/bin/python benchmarks/bench_data_build.py --counts 50 200 --workers 2 --size 256
+    .venv/bin/python benchmarks/bench_data_build.py --stages 20     # where one clip's time goes (in-process)
+
+Each measurement runs in a fresh subprocess so that ``RUSAGE_CHILDREN`` reports the
+peak RSS of that build's pool workers only.  Memory per worker that does not grow with
+the clip count shows the build streams (no clip is kept after it is written).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def one_build(clips: int, size: int, workers: int) -> dict:
+    from harmonizer.data.build import build_dataset
+
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        build_dataset(Path(tmp) / "d", clips=clips, size=size, frames=2, seed=0, workers=workers, progress=False)
+        wall = time.perf_counter() - start
+        disk = sum(p.stat().st_size for p in Path(tmp).rglob("*") if p.is_file())
+    return {"clips": clips, "size": size, "workers": workers, "wall_s": round(wall, 2),
+            "clips_per_s": round(clips / wall, 2),
+            "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+            "main_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "disk_mb_per_clip": round(disk / clips / 2**20, 3)}
+
+
+def stages(clips: int, size: int) -> dict:
+    """Seconds per clip spent in each step of make_clip + write_clip, in-process."""
+    import numpy as np
+
+    from harmonizer.data import clips as C
+    from harmonizer.data.format import write_clip
+    from harmonizer.data.motion import background_maps, clip_flows, foreground_maps, render
+    from harmonizer.data.sources import get_source
+
+    src, cfg, acc = get_source("procedural", seed=0), C.ClipConfig(size=size, frames=2), {}
+
+    def tick(name, t0):
+        acc[name] = acc.get(name, 0.0) + time.perf_counter() - t0
+        return time.perf_counter()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(clips):
+            t = time.perf_counter()
+            sample = src.sample(i, size)
+            t = tick("procedural scene", t)
+            fg = C.extend_foreground(sample.image, sample.mask)
+            bg = C.inpaint_background(sample.image, sample.mask)
+            t = tick("inpaint + extend", t)
+            rng = C.clip_rng(0, i)
+            ref = src.sample(i + 1, 64) if i % 3 == 0 else None  # ~p_transfer of clips need a reference
+            from harmonizer.data.color import apply_adjustment, random_adjustment
+
+            params, _ = random_adjustment(rng)
+            adjusted = apply_adjustment(fg, params)
+            t = tick("colour adjustment (+ reference)", t)
+            fm, _ = foreground_maps(rng, sample.mask, 2, cfg.motion)
+            bm, _ = background_maps(rng, (size, size), 2, cfg.motion)
+            layers, masks = render(np.concatenate([fg, adjusted], -1), sample.mask, bg, fm, bm)
+            t = tick("render frames", t)
+            flows = clip_flows(fm, bm, masks)
+            t = tick("flow + validity", t)
+            clip = C.make_clip(src, i, seed=0, config=cfg)
+            t = time.perf_counter()
+            write_clip(tmp, clip)
+            tick("write PNG/npy", t)
+            del ref, flows, layers
+    return {k: round(v / clips * 1000, 1) for k, v in acc.items()}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--counts", type=int, nargs="+", default=[50, 200])
+    p.add_argument("--size", type=int, default=256)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--stages", type=int, default=0, help="time each step over N clips in-process (ms/clip)")
+    args = p.parse_args(argv)
+    if args.one is not None:
+        print(json.dumps(one_build(args.one, args.size, args.workers)))
+        return None
+    if args.stages:
+        result = stages(args.stages, args.size)
+        print(json.dumps({"ms_per_clip": result}, indent=1))
+        return result
+    results = []
+    for n in args.counts:
+        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--size", str(args.size),
+                              "--workers", str(args.workers)], check=True, capture_output=True, text=True)
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(json.dumps(results[-1]))
+    return results
+
+
+if __name__ == "__main__":
+    main()
