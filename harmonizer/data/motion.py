@@ -40,13 +40,15 @@ def _translate(tx: float, ty: float) -> np.ndarray:
 
 
 def foreground_increment(rng: np.random.Generator, centre: np.ndarray, size: int, cfg: MotionConfig) -> tuple[np.ndarray, dict]:
-    """One small random affine (rotation, scale, shear about ``centre``, then a shift) and its parameters."""
+    """One small random affine and its parameters: about ``centre``, x ↦ c + R(rotation)·[[s, shear·s], [0, s]]·(x − c)
+    + (shift_x, shift_y).  Frame t's foreground is the source moved by the product of increments 1..t."""
     p = {
         "rotation": float(rng.uniform(-cfg.max_rotation, cfg.max_rotation)),
         "scale": float(rng.uniform(1 - cfg.max_scale, 1 + cfg.max_scale)),
         "shear": float(rng.uniform(-cfg.max_shear, cfg.max_shear)),
         "shift_x": float(rng.uniform(-cfg.max_shift, cfg.max_shift) * size),
         "shift_y": float(rng.uniform(-cfg.max_shift, cfg.max_shift) * size),
+        "centre_x": float(centre[0]), "centre_y": float(centre[1]),  # where the foreground is now
     }
     a = np.deg2rad(p["rotation"])
     linear = np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1.0]])
