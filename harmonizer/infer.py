@@ -1,0 +1,142 @@
+"""Using a trained run: load it, harmonize clips (the shared method interface), predict disharmony maps.
+
+``GANHarmonizer(checkpoint=RUN_DIR, mask_mode=...)`` implements ``harmonize(frames, masks)
+-> frames`` on T×3×H×W clips in [0, 1] (DESIGN.md §2), frame by frame and stateless.
+Mask modes (Table IV): ``given`` (the input masks), ``discriminator`` (O = G(I, D(I))),
+``zeros`` and ``ones`` (constant masks).  A generator trained without a mask input ignores
+masks.  Sizes that are not multiples of the UNet's 2**depth are padded and cropped.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from harmonizer.config import TrainConfig, config_from_dict
+from harmonizer.models import build_discriminator, build_generator
+from harmonizer.runs import CheckpointError, checkpoint_path, load_checkpoint
+
+MASK_MODES = ("given", "discriminator", "zeros", "ones")
+
+
+def check_clip(frames: torch.Tensor, masks: torch.Tensor | None = None, *, where: str = "clip") -> None:
+    """Raise ``TypeError``/``ValueError`` naming ``where`` if a clip breaks the method interface's contract.
+
+    ``frames``: T×3×H×W finite values in [0, 1]; ``masks`` (optional): T×1×H×W in [0, 1], same T, H, W.
+    """
+    if not isinstance(frames, torch.Tensor) or (masks is not None and not isinstance(masks, torch.Tensor)):
+        raise TypeError(f"{where}: frames and masks must be torch tensors")
+    if frames.dim() != 4 or frames.shape[1] != 3:
+        raise ValueError(f"{where}: frames must be T×3×H×W, got {tuple(frames.shape)}")
+    if not torch.isfinite(frames).all():
+        raise ValueError(f"{where}: frames contain NaN or infinite values")
+    lo, hi = float(frames.min()), float(frames.max())
+    if lo < 0.0 or hi > 1.0:
+        raise ValueError(f"{where}: frames must lie in [0, 1], found values in [{lo:.3g}, {hi:.3g}]")
+    if masks is None:
+        return
+    if masks.dim() != 4 or masks.shape[1] != 1:
+        raise ValueError(f"{where}: masks must be T×1×H×W, got {tuple(masks.shape)}")
+    if frames.shape[0] != masks.shape[0] or frames.shape[-2:] != masks.shape[-2:]:
+        raise ValueError(
+            f"{where}: frames {tuple(frames.shape)} and masks {tuple(masks.shape)} differ in frame count or size")
+    mlo, mhi = float(masks.min()), float(masks.max())
+    if mlo < 0.0 or mhi > 1.0 or not torch.isfinite(masks).all():
+        raise ValueError(f"{where}: masks must lie in [0, 1], found values in [{mlo:.3g}, {mhi:.3g}]")
+
+
+def load_run(run_dir: str | os.PathLike, which: str = "best", *, arch: str | None = None,
+             profile: str | None = None, device: str | torch.device = "cpu"):
+    """``(G, D | None, config)`` of a run folder (or .pt file), in eval mode.
+
+    ``arch``/``profile``: when given, a checkpoint of another architecture/profile is a clear error.
+    """
+    path = checkpoint_path(run_dir, which)
+    expect = {k: v for k, v in (("arch", arch), ("profile", profile)) if v is not None}
+    ckpt = load_checkpoint(path, expect=expect)
+    config: TrainConfig = config_from_dict(ckpt["config"])
+    G = build_generator(config.model, module=ckpt.get("arch_module") or None)
+    try:
+        G.load_state_dict(ckpt["G"])
+    except RuntimeError as exc:
+        raise CheckpointError(f"{path}: generator weights do not fit architecture '{config.model.arch}': {exc}") from exc
+    D = None
+    if ckpt.get("D") is not None:
+        D = build_discriminator(config.model)
+        D.load_state_dict(ckpt["D"])
+        D.to(device).eval()
+    return G.to(device).eval(), D, config
+
+
+def _as_module(run_dir_or_D, which: str = "best") -> torch.nn.Module:
+    if isinstance(run_dir_or_D, torch.nn.Module):
+        return run_dir_or_D
+    _, D, _ = load_run(run_dir_or_D, which)
+    if D is None:
+        raise CheckpointError(f"run {run_dir_or_D} was trained without a discriminator (no disharmony maps)")
+    return D
+
+
+@torch.no_grad()
+def discriminator_maps(run_dir_or_D, frames: torch.Tensor, *, chunk: int = 8, which: str = "best") -> torch.Tensor:
+    """D's per-pixel disharmony maps of ``frames`` (T×3×H×W in [0, 1]) → T×1×H×W clamped to [0, 1]."""
+    check_clip(frames, where="discriminator_maps")
+    D = _as_module(run_dir_or_D, which)
+    device = next(D.parameters()).device
+    maps = [D(frames[s:s + chunk].to(device) * 2 - 1).float().clamp(0, 1).cpu()
+            for s in range(0, frames.shape[0], chunk)]
+    return torch.cat(maps)
+
+
+class GANHarmonizer:
+    """The trained model as a method (``harmonize(frames, masks) -> frames``, frames in [0, 1])."""
+
+    name = "gan"
+    keeps_background = False  # G regenerates every pixel
+
+    def __init__(self, checkpoint: str | os.PathLike, mask_mode: str | None = None, *, which: str = "best",
+                 device: str = "cpu", chunk: int = 8, arch: str | None = None, profile: str | None = None):
+        self.G, self.D, self.config = load_run(checkpoint, which, arch=arch, profile=profile, device=device)
+        self.device, self.chunk = torch.device(device), chunk
+        self.takes_mask = bool(getattr(self.G, "in_mask", True))
+        if mask_mode is None:
+            mask_mode = "discriminator" if self.config.data.mask_source == "discriminator" else "given"
+        if mask_mode not in MASK_MODES:
+            raise ValueError(f"unknown mask_mode '{mask_mode}'; choose one of {', '.join(MASK_MODES)}")
+        if mask_mode == "discriminator" and self.D is None:
+            raise CheckpointError(f"{checkpoint} has no discriminator, so mask_mode='discriminator' is impossible")
+        self.mask_mode = mask_mode
+        self.name = f"gan[{mask_mode}]" if mask_mode != "given" else "gan"
+
+    @property
+    def needs_mask(self) -> bool:
+        return self.takes_mask and self.mask_mode == "given"
+
+    def _mask_for(self, inp: torch.Tensor, given: torch.Tensor | None) -> torch.Tensor:
+        shape = (inp.shape[0], 1, *inp.shape[-2:])
+        if self.mask_mode == "given":
+            return given.to(self.device)
+        if self.mask_mode == "discriminator":
+            return self.D(inp).float().clamp(0, 1)
+        return torch.full(shape, 0.0 if self.mask_mode == "zeros" else 1.0, device=self.device)
+
+    @torch.no_grad()
+    def harmonize(self, frames: torch.Tensor, masks: torch.Tensor | None = None) -> torch.Tensor:
+        check_clip(frames, masks, where=self.name)
+        if masks is None and self.needs_mask:
+            raise ValueError(f"{self.name}: mask_mode='given' needs masks (or choose discriminator|zeros|ones)")
+        out = []
+        for s in range(0, frames.shape[0], self.chunk):
+            inp = frames[s:s + self.chunk].to(self.device) * 2 - 1
+            mask = self._mask_for(inp, masks[s:s + self.chunk] if masks is not None else None)
+            out.append(((self.G(inp, mask).float() + 1) / 2).clamp(0, 1).cpu())
+        return torch.cat(out)
+
+
+def describe(run_dir: str | os.PathLike) -> dict:
+    """Small summary of a run (config profile/variant/arch) for logs and CLIs."""
+    ckpt = load_checkpoint(checkpoint_path(run_dir, "best"))
+    cfg = ckpt["config"]
+    return {"run": str(Path(run_dir)), "profile": cfg["profile"], "variant": cfg["variant"],
+            "arch": cfg["model"]["arch"], "step": ckpt["step"]}
