@@ -258,6 +258,7 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
     labels = list(methods)
     skipped: dict[str, dict[str, list[str]]] = {}
     errors, scored, resumed = [], 0, 0
+    method_seconds: dict[str, float] = {}  # time inside each method (outputs only, not metrics) in this run
     for clip_id in tqdm(clip_ids, desc=f"scoring {reader.name}", unit="clip", disable=not progress):
         parts = {label: out_dir / "parts" / _clip_key(label) / f"{_clip_key(clip_id)}.csv" for label in labels}
         todo = [label for label in labels if not parts[label].exists()]
@@ -270,7 +271,9 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
             have = (sample.available() - {"gt_flow"}) | {k for k, key in (("flow", "flow_bw"), ("flow_fw", "flow_fw"))
                                                          if inputs.get(key) is not None}
             for label in todo:
+                tick = time.perf_counter()
                 output = _method_outputs(methods[label], sample, label)
+                method_seconds[label] = method_seconds.get(label, 0.0) + time.perf_counter() - tick
                 text, skip = _score_clip(label, reader.name, sample, output, inputs, entries, have)
                 for name, missing in skip.items():
                     skipped.setdefault(name, {})[clip_id] = missing
@@ -285,7 +288,8 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
                 "clips": len(clip_ids), "scored_pairs": scored, "resumed_pairs": resumed,
                 "skipped_metrics": {n: {"clips": len(c), "unmet_needs": sorted({x for m in c.values() for x in m})}
                                     for n, c in skipped.items()},
-                "nan_counts": nan_counts, "errors": errors, "results": results.name}
+                "nan_counts": nan_counts, "errors": errors, "results": results.name,
+                "method_seconds": {k: round(v, 3) for k, v in method_seconds.items()}}
     _atomic_write(out_dir / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
     return out_dir
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -90,11 +91,15 @@ def main(argv=None) -> list[dict]:
     repo = Path(__file__).resolve().parents[1]
     rows = []
     for n in counts:
-        out = work / f"results-{n}"
+        out = work / f"results-{args.flow}-{n}"
+        shutil.rmtree(out, ignore_errors=True)  # measure a full run, not a resume
         proc = subprocess.run([sys.executable, "-c", CHILD, str(data), str(out), str(n), args.flow], cwd=repo,
-                              capture_output=True, text=True, check=True)
+                              capture_output=True, text=True)
+        if proc.returncode:
+            raise RuntimeError(f"scoring {n} clips failed:\n{proc.stderr[-3000:]}")
         row = json.loads(proc.stdout.strip().splitlines()[-1])
         row["growth_mib"] = row["peak_rss_mib"] - row["rss_before_mib"]
+        row["flow"] = args.flow
         rows.append(row)
         print(json.dumps(row))
     return rows
