@@ -203,4 +203,9 @@ def write_dataset_info(root: str | os.PathLike, info: dict) -> None:
 
 def read_dataset_info(root: str | os.PathLike) -> dict:
     path = Path(root) / DATASET_INFO
-    return json.loads(path.read_text()) if path.exists() else {}
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise DatasetFormatError(f"{path} is not valid JSON ({exc})") from exc

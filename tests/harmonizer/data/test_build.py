@@ -120,3 +120,10 @@ def test_cli_build_and_show(tmp_path):
     assert img is not None and img.shape[0] > 2 * 128 and img.shape[1] >= 3 * 3 * 128
     with pytest.raises(SystemExit):
         cli.main(["build", "--source", "folder", "--out", str(tmp_path / "f"), "--clips", "3"])
+
+
+def test_corrupt_dataset_json_is_named(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "dataset.json").write_text("{oops")
+    with pytest.raises(DatasetFormatError, match=r"dataset\.json is not valid JSON"):
+        build_dataset(tmp_path / "d", clips=3, size=32, workers=1, progress=False)
