@@ -16,7 +16,7 @@ Every random draw (initialisation, batch sampling, dropout) follows ``config.see
 from __future__ import annotations
 
 import csv
-import json
+import io
 import os
 import time
 from pathlib import Path
@@ -30,6 +30,7 @@ from baselines.realism_config import RealismConfig, config_from_dict, config_to_
 from baselines.realism_model import RealismNet, describe, load_imagenet_weights
 from baselines.sizing import count_parameters
 from harmonizer.data.format import DatasetFormatError, clip_dir, list_clips, read_image
+from harmonizer.runs import atomic_write_text, save_checkpoint, write_json
 
 
 class FrameIndex:
@@ -81,19 +82,6 @@ def score_index(net: RealismNet, index: FrameIndex, batch_size: int) -> tuple[to
     return torch.cat(scores), torch.cat(labels)
 
 
-def _atomic_save(obj, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def build_realism_net(cfg: RealismConfig) -> tuple[RealismNet, str]:
     """The classifier, initialised from ImageNet weights if ``cfg.pretrained_weights`` is set; and how."""
     torch.manual_seed(cfg.seed)
@@ -104,17 +92,18 @@ def build_realism_net(cfg: RealismConfig) -> tuple[RealismNet, str]:
     return net, "scratch"
 
 
-def train_realism(cfg: RealismConfig, data_dir: str | os.PathLike, out_dir: str | os.PathLike) -> Path:
+def train_realism(cfg: RealismConfig, data_dir: str | os.PathLike, out_dir: str | os.PathLike,
+                  *, progress: bool = True) -> Path:
     """Train the classifier on ``data_dir`` (train split; best model by val AUC) into run folder ``out_dir``."""
     out = Path(out_dir)
     (out / "checkpoints").mkdir(parents=True, exist_ok=True)
     train_index, val_index = FrameIndex(data_dir, "train"), FrameIndex(data_dir, "val")
     net, init = build_realism_net(cfg)
-    _atomic_write_text(out / "config.json", json.dumps(config_to_dict(cfg), indent=2, sort_keys=True))
+    write_json(out / "config.json", config_to_dict(cfg))
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     rng = torch.Generator().manual_seed(cfg.seed)
     best_auc, best_step, rows, started = -1.0, 0, [], time.time()
-    bar = tqdm(range(1, cfg.steps + 1), desc=f"RealismCNN ({cfg.profile})", leave=False)
+    bar = tqdm(range(1, cfg.steps + 1), desc=f"RealismCNN ({cfg.profile})", disable=not progress)
     for step in bar:
         net.train()
         idx = torch.randint(len(train_index), (cfg.batch_size,), generator=rng).tolist()
@@ -128,17 +117,17 @@ def train_realism(cfg: RealismConfig, data_dir: str | os.PathLike, out_dir: str 
             auc = roc_auc(*score_index(net, val_index, cfg.batch_size))
             row["val_auc"] = auc
             state = {"model": net.state_dict(), "config": config_to_dict(cfg), "step": step, "val_auc": auc}
-            _atomic_save(state, out / "checkpoints" / "last.pt")
+            save_checkpoint(state, out / "checkpoints" / "last.pt")
             if auc > best_auc:  # NaN never wins
                 best_auc, best_step = auc, step
-                _atomic_save(state, out / "checkpoints" / "best.pt")
+                save_checkpoint(state, out / "checkpoints" / "best.pt")
             bar.set_postfix(loss=f"{loss.item():.3f}", val_auc=f"{auc:.3f}")
         rows.append(row)
-    with open(out / "metrics.csv.tmp", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["step", "train_loss", "val_auc"])
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(out / "metrics.csv.tmp", out / "metrics.csv")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["step", "train_loss", "val_auc"])
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(out / "metrics.csv", buffer.getvalue())
     summary = {
         "method": "realism_cnn",
         "initialisation": init,
@@ -151,7 +140,7 @@ def train_realism(cfg: RealismConfig, data_dir: str | os.PathLike, out_dir: str 
         "wall_time_s": round(time.time() - started, 3),
         "data_dir": str(data_dir),
     }
-    _atomic_write_text(out / "summary.json", json.dumps(summary, indent=2, sort_keys=True))
+    write_json(out / "summary.json", summary)
     return out
 
 

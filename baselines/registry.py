@@ -12,6 +12,10 @@ import importlib
 # name -> "module:attribute" of a constructor taking keyword options
 _REGISTRY: dict[str, str] = {
     "cut_and_paste": "baselines.cut_and_paste:CutAndPaste",
+    "dih": "baselines.learned:DIH",
+    "gan": "baselines.gan:GAN",
+    "realism_cnn": "baselines.realism_cnn:RealismCNN",
+    "resnet": "baselines.learned:ResNet",
 }
 
 

@@ -1,0 +1,28 @@
+"""The paper's GAN as a method of the registry: ``get_method("gan", checkpoint=RUN_DIR, mask_mode="given")``.
+
+A thin wrapper over ``harmonizer.infer.GANHarmonizer`` (issue 3) that validates the clip
+with :func:`baselines.base.check_clip` first, so every method rejects bad input the same way.
+"""
+from __future__ import annotations
+
+import os
+
+import torch
+
+from baselines.base import check_clip
+
+
+class GAN:
+    name = "gan"
+
+    def __init__(self, checkpoint: str | os.PathLike, *, mask_mode: str = "given", **options):
+        from harmonizer.infer import GANHarmonizer  # imported here: loading a run is the expensive part anyway
+
+        self.inner = GANHarmonizer(checkpoint=checkpoint, mask_mode=mask_mode, **options)
+        self.mask_mode = mask_mode
+        # whatever harmonizer promises about the background (it does not paste it back by default)
+        self.keeps_background = bool(getattr(self.inner, "keeps_background", False))
+
+    def harmonize(self, frames: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        check_clip(frames, masks, where=self.name)
+        return self.inner.harmonize(frames, masks)
