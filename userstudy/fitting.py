@@ -9,10 +9,10 @@ Estimator: choix's iterative Luce Spectral Ranking (``ilsr_rankings`` /
 bootstrap of hundreds of refits cheap.
 
 Regularisation: ``alpha = 0.01`` (``DEFAULT_ALPHA``) is added to every transition
-rate of the LSR Markov chain.  A single comparison between methods of similar
-strength adds ~0.5 to a rate, so alpha is worth about 1/50 of one virtual
-comparison each way per pair — negligible against real data (480 rankings move
-scores by < 1e-3), but it keeps the fit finite when the maximum-likelihood
+rate of the LSR Markov chain.  A comparison adds 1/(sum of the strengths involved)
+to a rate, 0.25-0.5 for similar methods, so alpha is worth 1/50-1/25 of one virtual
+comparison each way per pair — negligible against real data (it moves the scores
+of paper-sized studies, 480 rankings, by 1e-4 to 1e-3), but it keeps the fit finite when the maximum-likelihood
 estimate does not exist: a method ranked first every time gets a large finite
 score (~7 with 480 rankings) instead of infinity.  Such methods are flagged in
 the ``unbounded`` column: their score reflects the regulariser, not a measured
