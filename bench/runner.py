@@ -26,7 +26,7 @@ import subprocess
 import time
 import urllib.parse
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -48,14 +48,6 @@ class MetricEntry:
     higher_is_better: bool | None = None
     scale: str = ""
     registered: bool = False  # True: scored through bench.metrics.evaluate_clip, which shares work between metrics
-
-
-@dataclass
-class RunConfig:
-    flow: str | None = "dis"  # "gt", an estimator name from bench.flow, or None (no temporal metrics)
-    flow_options: dict = field(default_factory=dict)
-    on_error: str = "raise"  # "raise": stop at a bad clip (its message names it); "skip": record and go on
-    progress: bool = True
 
 
 def _entry_from_spec(name: str, spec) -> MetricEntry:
