@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--seed", type=int, default=0)
     b.add_argument("--style", choices=STYLES, default="dancing")
     b.add_argument("--scenes", type=int, default=10, help="base scenes for --style few_scene")
-    b.add_argument("--workers", type=int, default=None, help="processes (default: all cores; 1 = in-process)")
+    b.add_argument("--workers", type=int, default=None, help="processes (default: all cores, in-process for tiny jobs)")
     b.add_argument("--shard", default=None, help="build only clips i with i %% n == k, given as k/n")
     b.add_argument("--luts", nargs="*", default=[], help=".cube files the colour adjustment may apply")
     b.add_argument("--p-transfer", type=float, default=0.3, help="probability of Reinhard transfer")

@@ -29,6 +29,7 @@ from .sources import get_source
 
 PAPER_SPLIT = {"train": 29818, "val": 1000, "test": 2520}
 FORMAT_VERSION = 1
+SMALL_JOB_PIXELS = 100 * 64 * 64  # ≈ 1–2 s of in-process work: below it workers=None builds in-process
 
 
 def paper_fractions() -> dict:
@@ -163,7 +164,9 @@ def build_dataset(out, *, source: str = "procedural", clips: int, size: int, fra
         for stale in (out / split).glob(f".tmp-{index:06d}-*"):  # left by an interrupted run of this shard
             shutil.rmtree(stale, ignore_errors=True)
         todo.append(index)
-    workers = (os.cpu_count() or 1) if workers is None else int(workers)
+    if workers is None:  # all cores, unless the job is so small that starting processes costs more than it saves
+        workers = (os.cpu_count() or 1) if len(todo) * size * size > SMALL_JOB_PIXELS else 1
+    workers = int(workers)
     bar = tqdm(total=len(todo), desc=f"building {out.name} ({k}/{n})", unit="clip", disable=not progress)
     init_args = (source, seed, source_options, config, counts, str(out))
     if workers <= 1 or len(todo) <= 1:
