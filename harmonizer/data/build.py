@@ -16,14 +16,15 @@ import json
 import multiprocessing as mp
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import cv2
 from tqdm import tqdm
 
 from .clips import ClipConfig, make_clip
-from .format import DATASET_INFO, SPLITS, DatasetFormatError, clip_dir, read_dataset_info, write_clip, \
-    write_dataset_info, write_manifest
+from .format import DATASET_INFO, MANIFEST, SPLITS, DatasetFormatError, clip_dir, read_dataset_info, write_clip, \
+    write_dataset_info
 from .motion import MotionConfig
 from .sources import get_source
 
@@ -129,14 +130,22 @@ def clip_complete(out: Path, split: str, index: int) -> bool:
     return (clip_dir(out, split, f"{index:06d}") / "meta.json").exists()
 
 
-def collect_manifest(out: Path, clips: int, counts: dict) -> list[dict]:
+def iter_manifest(out: Path, clips: int, counts: dict):
     """Manifest records of every complete clip, in index order (read back from each clip's meta.json)."""
-    records = []
     for index in range(clips):
         meta = clip_dir(out, split_of(index, counts), f"{index:06d}") / "meta.json"
         if meta.exists():
-            records.append(json.loads(meta.read_text()))
-    return records
+            yield json.loads(meta.read_text())
+
+
+def write_manifest_streamed(out: Path, records) -> None:
+    """Same bytes as ``format.write_manifest``, but streamed: paper-scale manifests never sit in memory."""
+    path = out / MANIFEST
+    tmp = path.with_suffix(f".jsonl.{uuid.uuid4().hex[:8]}.tmp")
+    with tmp.open("w") as f:
+        for record in records:
+            f.write(json.dumps(record, sort_keys=True) + "\n")
+    os.replace(tmp, path)
 
 
 def build_dataset(out, *, source: str = "procedural", clips: int, size: int, frames: int = 2, seed: int = 0,
@@ -179,5 +188,5 @@ def build_dataset(out, *, source: str = "procedural", clips: int, size: int, fra
             for _ in pool.imap_unordered(_build_one, todo, chunksize=max(1, min(16, len(todo) // (4 * workers)))):
                 bar.update()
     bar.close()
-    write_manifest(out, collect_manifest(out, clips, counts))
+    write_manifest_streamed(out, iter_manifest(out, clips, counts))
     return out

@@ -39,6 +39,14 @@ def test_tiny_fixture_layout(tiny_dancing):
                      "gt/000.png", "gt/001.png", "mask/000.png", "mask/001.png", "meta.json",
                      "valid/000_to_001.png", "valid/001_to_000.png"]
     assert records[0]["adjustment"]["ops"] and "foreground_motion" in records[0]
+    assert records[0] == json.loads((d / "meta.json").read_text())
+
+
+def test_streamed_manifest_matches_the_format_writer(tiny_dancing, tmp_path):
+    from harmonizer.data.format import write_manifest
+
+    write_manifest(tmp_path, read_manifest(tiny_dancing))
+    assert (tmp_path / "manifest.jsonl").read_bytes() == (tiny_dancing / "manifest.jsonl").read_bytes()
 
 
 def test_same_seed_is_byte_identical_with_and_without_pool(tmp_path):
