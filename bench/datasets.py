@@ -359,4 +359,8 @@ def open_dataset(path: str | os.PathLike, kind: str = "auto", **options) -> _Rea
         raise ValueError(f"unknown dataset kind '{kind}'; choose one of {', '.join(readers)} or auto")
     if kind == "composites":
         options.pop("split", None)
+    if kind == "dancing":
+        unsupported = sorted(set(options) - {"split", "name"})
+        if unsupported:  # resizing would also have to rescale the stored flow; score at the stored size instead
+            raise ValueError(f"{path} is a Dancing dataset: option(s) {', '.join(unsupported)} are not supported")
     return readers[kind](path, **options)

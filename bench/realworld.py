@@ -114,7 +114,8 @@ def build_composites(foreground_videos: list[tuple[str | os.PathLike, str | os.P
 
     ``foreground_videos`` are ``(video, mask)`` pairs and ``background_videos`` paths, each a video file or a frame
     folder.  ``overrides`` replace fields of ``config`` (``size``, ``frames``, ``variants``, ``seed``, ...).
-    Composites already present are rewritten (the build is deterministic in ``seed``).
+    Composites already present are rewritten (the build is deterministic in ``seed``).  The fitted foreground videos
+    are held in memory (``T×H×W×4`` bytes each); background videos are read one at a time.
     """
     config = config or RealWorldConfig()
     for key, value in overrides.items():
@@ -143,15 +144,15 @@ def build_composites(foreground_videos: list[tuple[str | os.PathLike, str | os.P
                 composite = np.where(mask[:n, ..., None], fg[:n], variant[:n])
                 clip_id = f"fg{j:03d}_bg{i:03d}_v{v}"
                 _write_clip(out, clip_id, composite, mask[:n], config)
-                records.append({"id": clip_id, "foreground": str(foreground_videos[j][0]),
-                                "foreground_mask": str(foreground_videos[j][1]), "background": str(bg_path),
+                records.append({"id": clip_id, "foreground": _rel(foreground_videos[j][0], out),
+                                "foreground_mask": _rel(foreground_videos[j][1], out), "background": _rel(bg_path, out),
                                 "variant": v, "color_params": params, "seed": config.seed, "frames": int(n)})
                 progress.update(1)
     progress.close()
     _write_jsonl(out / "manifest.jsonl", records)
     info = {"kind": "realworld_composites", "config": asdict(config),
-            "foregrounds": [[str(v), str(m)] for v, m in foreground_videos],
-            "backgrounds": [str(b) for b in background_videos], "clips": len(records)}
+            "foregrounds": [[_rel(v, out), _rel(m, out)] for v, m in foreground_videos],
+            "backgrounds": [_rel(b, out) for b in background_videos], "clips": len(records)}
     tmp = out / "dataset.json.tmp"
     tmp.write_text(json.dumps(info, indent=2, sort_keys=True, default=_jsonable))
     os.replace(tmp, out / "dataset.json")
@@ -195,6 +196,15 @@ def build_procedural(out: str | os.PathLike, *, foregrounds: int = 3, background
     tmp.write_text(json.dumps(info, indent=2, sort_keys=True, default=_jsonable))
     os.replace(tmp, out / "dataset.json")
     return result
+
+
+def _rel(path: str | os.PathLike, root: Path) -> str:
+    """``path`` relative to ``root`` when inside it (the procedural sources), so the folder can be moved."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _jsonable(value):

@@ -87,3 +87,29 @@ def test_flicker_raises_l_t2_over_cut_and_paste(tmp_path):
                         flow="dis", metrics=["lt_regional"], progress=False)
     means = pd.read_csv(out / "results.csv").groupby("method").value.mean()
     assert means["flicker"] > 1.5 * means["cut_and_paste"]
+
+
+def test_hyoutube_clip_ids_with_slashes_and_external_outputs(tmp_path):
+    """HYouTube ids are ``<vid>/object_<k>``: part files must encode them and external outputs nest by them."""
+    from bench.datasets import HYouTubeReader
+    from tests.bench.test_datasets import write_hyoutube
+
+    root = write_hyoutube(tmp_path / "hy")
+    reader = HYouTubeReader(root)
+    for cid in reader.clip_ids():
+        frames = (reader.load(cid).composite.permute(0, 2, 3, 1).numpy() * 255).round().astype(np.uint8)
+        video_io.write_frame_folder(tmp_path / "ext" / "theirs" / cid, frames)
+    out = main(["run", "--methods", "cut_and_paste", "--external", str(tmp_path / "ext"), "--data", str(root),
+                "--flow", "dis", "--metrics", "fmse255,tl_co2net", "--out", str(tmp_path / "res"), "--quiet"])
+    df = pd.read_csv(out / "results.csv", dtype={"clip": str})
+    assert set(df["clip"]) == {"aa11/object_0", "aa11/object_1", "bb22/object_0"}
+    assert len(list((out / "parts" / "theirs").glob("*.csv"))) == 3
+    mine, theirs = (df[df.method == m].drop(columns="method").reset_index(drop=True) for m in ("cut_and_paste", "theirs"))
+    pd.testing.assert_frame_equal(mine, theirs)
+    # object_1 has 3 annotated frames: fMSE on frames 0..2, TL on 1..2
+    obj1 = df[(df["clip"] == "aa11/object_1") & (df.method == "theirs")]
+    assert sorted(obj1[obj1.metric == "fmse255"].frame) == [0, 1, 2]
+    assert sorted(obj1[obj1.metric == "tl_co2net"].frame) == [1, 2]
+    with pytest.raises(ValueError, match="Dancing dataset: option\\(s\\) size"):
+        main(["run", "--methods", "cut_and_paste", "--data", str(make_dancing(tmp_path / "d")), "--size", "16",
+              "--out", str(tmp_path / "r2")])
