@@ -113,9 +113,12 @@ def _check_out_folder(out: Path, info: dict) -> None:
 _WORKER = {}
 
 
-def _init_worker(source: str, seed: int, source_options: dict, config: ClipConfig, counts: dict, out: str) -> None:
-    cv2.setNumThreads(1)  # the pool supplies the parallelism
-    _WORKER.update(source=make_source(source, seed, source_options), seed=seed, config=config, counts=counts, out=out)
+def _init_worker(source, seed: int, source_options: dict, config: ClipConfig, counts: dict, out: str) -> None:
+    """Per-process state; ``source`` is a name (pool workers build their own) or an already built source."""
+    if isinstance(source, str):
+        cv2.setNumThreads(1)  # a pool worker: the pool supplies the parallelism
+        source = make_source(source, seed, source_options)
+    _WORKER.update(source=source, seed=seed, config=config, counts=counts, out=out)
 
 
 def _build_one(index: int) -> int:
@@ -179,7 +182,7 @@ def build_dataset(out, *, source: str = "procedural", clips: int, size: int, fra
     bar = tqdm(total=len(todo), desc=f"building {out.name} ({k}/{n})", unit="clip", disable=not progress)
     init_args = (source, seed, source_options, config, counts, str(out))
     if workers <= 1 or len(todo) <= 1:
-        _init_worker(*init_args)
+        _init_worker(src, *init_args[1:])
         for index in todo:
             _build_one(index)
             bar.update()
