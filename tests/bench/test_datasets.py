@@ -177,3 +177,6 @@ def test_external_results_pair_with_dataset_clips(tmp_path):
         methods["theirs"].outputs_for(reader.load("c1"))
     with pytest.raises(ClipError, match="does not exist"):
         ExternalMethod(tmp_path / "out", "nobody")
+    # a video file per clip works too (lossless container: bit-exact)
+    video_io.write_video_file(tmp_path / "out" / "as_video" / "c0.mkv", frames)
+    assert torch.equal(ExternalMethod(tmp_path / "out", "as_video").outputs_for(sample), sample.composite)

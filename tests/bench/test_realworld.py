@@ -103,3 +103,14 @@ def test_procedural_build_through_the_cli(tmp_path):
     assert s.composite.shape == (3, 3, 32, 32) and 0 < float(s.mask.mean()) < 1
     info = json.loads((out / "dataset.json").read_text())
     assert info["source"]["name"] == "procedural" and info["source"]["seed"] == 3
+
+
+def test_cli_with_given_videos_writes_video_files(tmp_path):
+    fg_dir, bg_dir, fgs, _ = _sources(tmp_path)
+    out = main(["build-realworld", "--out", str(tmp_path / "o"), "--foregrounds", str(fg_dir), "--backgrounds",
+                str(bg_dir), "--size", f"{H}x{W}", "--variants", "0", "--format", "mkv"])
+    assert sorted(p.name for p in (out / "fg001_bg000_v0").iterdir()) == ["composite.mkv", "mask.mkv"]
+    s = CompositeReader(out).load("fg001_bg000_v0")
+    np.testing.assert_array_equal(s.mask[:, 0].numpy() > 0.5, fgs[1][1])
+    with pytest.raises(SystemExit, match="both --foregrounds and --backgrounds"):
+        main(["build-realworld", "--out", str(tmp_path / "p"), "--foregrounds", str(fg_dir)])
