@@ -153,6 +153,8 @@ def _table(names, scores, low, high, extra: dict, meta: dict) -> pd.DataFrame:
 def _check_config(config: FitConfig) -> None:
     if config.alpha < 0 or not np.isfinite(config.alpha):
         raise FitError(f"alpha must be a finite number >= 0, got {config.alpha}")
+    if config.n_boot < 0:
+        raise FitError(f"n_boot must be >= 0 (0 skips the intervals, leaving them NaN), got {config.n_boot}")
     if not 0 < config.ci < 1:
         raise FitError(f"ci must lie in (0, 1), got {config.ci}")
     if config.ties not in TIE_RULES:
@@ -171,7 +173,7 @@ def fit_rankings(
     """Plackett–Luce scores of ``rankings`` (each a list of methods, best first; subsets allowed).
 
     Returns one row per method: ``method, score, ci_low, ci_high, rank, n_answers, first_pct,
-    unbounded, model, alpha, n_boot, resample_unit, n_units``.  ``raters[i]`` is the rater
+    unbounded, model, alpha, n_boot, ci, seed, resample_unit, n_units``.  ``raters[i]`` is the rater
     of ``rankings[i]``; without it each ranking is its own resampling unit.
     """
     config = replace(config or FitConfig(), **overrides)
@@ -210,8 +212,8 @@ def fit_rankings(
         appear[list(r)] += 1
         first[r[0]] += 1
     extra = {"n_answers": appear.astype(int), "first_pct": 100 * first / appear, "unbounded": unbounded}
-    meta = {"model": "plackett_luce", "alpha": config.alpha, "n_boot": config.n_boot,
-            "resample_unit": unit, "n_units": n_units}
+    meta = {"model": "plackett_luce", "alpha": config.alpha, "n_boot": config.n_boot, "ci": config.ci,
+            "seed": config.seed, "resample_unit": unit, "n_units": n_units}
     return _table(names, scores, low, high, extra, meta)
 
 
@@ -242,7 +244,7 @@ def fit_pairwise(
     """Bradley–Terry scores of ``(left, right, choice)`` triples, choice in {left, right, tie}.
 
     Returns one row per method: ``method, score, ci_low, ci_high, rank, n_answers, win_pct,
-    loss_pct, tie_pct, unbounded, model, ties, alpha, n_boot, resample_unit, n_units``.
+    loss_pct, tie_pct, unbounded, model, ties, alpha, n_boot, ci, seed, resample_unit, n_units``.
     Ties follow ``config.ties`` (see the module docstring).
     """
     config = replace(config or FitConfig(), **overrides)
@@ -296,7 +298,7 @@ def fit_pairwise(
     extra = {"n_answers": total.astype(int), "win_pct": 100 * wins / total, "loss_pct": 100 * losses / total,
              "tie_pct": 100 * ties / total, "unbounded": unbounded}
     meta = {"model": "bradley_terry", "ties": config.ties, "alpha": config.alpha, "n_boot": config.n_boot,
-            "resample_unit": unit, "n_units": n_units}
+            "ci": config.ci, "seed": config.seed, "resample_unit": unit, "n_units": n_units}
     return _table(names, scores, low, high, extra, meta)
 
 

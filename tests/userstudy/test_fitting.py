@@ -129,6 +129,8 @@ def test_errors_are_clear():
         fit_rankings([["a", "a"]])
     with pytest.raises(FitError, match="choice must be one of"):
         fit_pairwise([("a", "b", "both")])
+    with pytest.raises(FitError, match="n_boot must be"):
+        fit_rankings([["a", "b"]], n_boot=-1)
     with pytest.raises(FitError, match="ties must be one of"):
         fit_pairwise([("a", "b", "left")], ties="davidson")
 
@@ -139,7 +141,7 @@ def test_bootstrap_is_seeded():
     first = fit_rankings(rankings, raters, n_boot=40, seed=7)
     again = fit_rankings(rankings, raters, n_boot=40, seed=7)
     other = fit_rankings(rankings, raters, n_boot=40, seed=8)
-    assert first.equals(again)
+    assert first.equals(again) and first["seed"].eq(7).all() and first["ci"].eq(0.95).all()
     assert not np.allclose(first["ci_low"], other["ci_low"])
 
 
