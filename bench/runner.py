@@ -175,6 +175,22 @@ def _score_clip(label: str, dataset_name: str, sample: VideoSample, output: torc
     return buf.getvalue(), skipped
 
 
+def _skip_path(out_dir: Path, label: str, clip_id: str) -> Path:
+    return out_dir / "parts" / _clip_key(label) / f"{_clip_key(clip_id)}.skipped.json"
+
+
+def _collect_skips(out_dir: Path, labels: list[str], clip_ids: list[str]) -> dict[str, dict[str, list[str]]]:
+    """metric → clip → unmet needs, over every scored (method, clip), this invocation's or a resumed one's."""
+    skipped: dict[str, dict[str, list[str]]] = {}
+    for label in labels:
+        for clip_id in clip_ids:
+            path = _skip_path(out_dir, label, clip_id)
+            if path.exists():
+                for name, missing in json.loads(path.read_text()).items():
+                    skipped.setdefault(name, {})[clip_id] = missing
+    return skipped
+
+
 def _merge_parts(out_dir: Path, labels: list[str], clip_ids: list[str]) -> tuple[Path, dict]:
     """Concatenate part files (method order, then clip order) into results.csv; count NaN per method×metric."""
     nan_counts: dict[str, dict[str, int]] = {}
@@ -248,7 +264,6 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
     _check_resume_config(out_dir, config)
     clip_ids = reader.clip_ids()
     labels = list(methods)
-    skipped: dict[str, dict[str, list[str]]] = {}
     errors, scored, resumed = [], 0, 0
     method_seconds: dict[str, float] = {}  # time inside each method (outputs only, not metrics) in this run
     for clip_id in tqdm(clip_ids, desc=f"scoring {reader.name}", unit="clip", disable=not progress):
@@ -267,8 +282,8 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
                 output = _method_outputs(methods[label], sample, label)
                 method_seconds[label] = method_seconds.get(label, 0.0) + time.perf_counter() - tick
                 text, skip = _score_clip(label, reader.name, sample, output, inputs, entries, have)
-                for name, missing in skip.items():
-                    skipped.setdefault(name, {})[clip_id] = missing
+                if skip:  # written before the part file, so every finished part has its skips on disk
+                    _atomic_write(_skip_path(out_dir, label, clip_id), json.dumps(skip, sort_keys=True))
                 _atomic_write(parts[label], text)
                 scored += 1
         except ClipError as exc:
@@ -276,6 +291,7 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
                 raise
             errors.append({"clip": clip_id, "error": str(exc)})
     results, nan_counts = _merge_parts(out_dir, labels, clip_ids)
+    skipped = _collect_skips(out_dir, labels, clip_ids)
     manifest = {"config": config, **environment(), "wall_time_s": round(time.perf_counter() - start, 3),
                 "clips": len(clip_ids), "scored_pairs": scored, "resumed_pairs": resumed,
                 "skipped_metrics": {n: {"clips": len(c), "unmet_needs": sorted({x for m in c.values() for x in m})}

@@ -116,6 +116,11 @@ def test_needs_unmet_are_skipped_and_recorded(data, tmp_path):
     assert manifest["skipped_metrics"]["lt_regional"] == {"clips": 3, "unmet_needs": ["flow"]}
     assert set(manifest["skipped_metrics"]["warp_error"]["unmet_needs"]) == {"flow", "flow_fw"}
     assert set(pd.read_csv(out / "results.csv").metric) == {"mse"}
+    # a resumed invocation scores nothing new but still reports what was skipped
+    again = run_benchmark(methods(), data, tmp_path / "res", flow=None, metrics=["mse", "lt_regional", "warp_error"],
+                          progress=False)
+    resumed = json.loads((again / "manifest.json").read_text())
+    assert resumed["scored_pairs"] == 0 and resumed["skipped_metrics"] == manifest["skipped_metrics"]
 
 
 def test_empty_foreground_gives_counted_nan(tmp_path):
