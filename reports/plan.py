@@ -19,6 +19,8 @@ class DatasetPlan:
     size: int
     frames: int = 2
     seed: int = 0
+    split_fractions: dict | None = None  # None: the paper's 29,818 / 1,000 / 2,520 proportions
+    workers: int | None = None  # build processes (None: one per CPU); 1 avoids process start-up in tests
     options: dict = field(default_factory=dict)  # extra build_dataset options (e.g. scenes)
 
 
@@ -80,8 +82,9 @@ class ProfilePlan:
 
 
 # Trainings every profile needs (Tables I–IV); the rows of the tables name these labels.
-def _trainings(steps_override: dict) -> tuple[TrainPlan, ...]:
-    o = steps_override
+def _trainings(o: dict, realism: dict) -> tuple[TrainPlan, ...]:
+    """``o``: harmonizer.config overrides of every G training; ``realism``: RealismCNN's own
+    (baselines.realism_config field names: steps, val_every, adjust__steps)."""
     return (
         TrainPlan("full", "full", "dancing", overrides=o),
         TrainPlan("no_temporal", "no_temporal", "dancing", overrides=o),
@@ -91,7 +94,7 @@ def _trainings(steps_override: dict) -> tuple[TrainPlan, ...]:
         TrainPlan("few_scene_data", "few_scene_data", "few_scene", overrides=o),
         TrainPlan("resnet", "resnet", "dancing", via="baseline", overrides=o),
         TrainPlan("dih", "dih", "dancing", via="baseline", overrides=o),
-        TrainPlan("realism_cnn", "realism_cnn", "dancing", via="baseline", overrides=o),
+        TrainPlan("realism_cnn", "realism_cnn", "dancing", via="baseline", overrides=realism),
         TrainPlan("no_mask_scratch", "no_mask_scratch", "dancing", overrides=o),
         TrainPlan("finetune_dmask", "finetune_dmask", "dancing", init_from="full", overrides=o),
     )
@@ -120,11 +123,13 @@ REALWORLD_METHODS = ("cut_and_paste", "realism_cnn", "dih", "resnet", "full", "n
                      "global_temporal", "static_data", "few_scene_data")
 
 
-def _datasets(clips: int, size: int, scenes: int, seed: int) -> tuple[DatasetPlan, ...]:
+def _datasets(clips: int, size: int, scenes: int, seed: int, fractions: dict | None,
+              workers: int | None = None) -> tuple[DatasetPlan, ...]:
+    common = dict(split_fractions=fractions, workers=workers)
     return (
-        DatasetPlan("dancing", "dancing", clips, size, seed=seed),
-        DatasetPlan("static", "static", clips, size, seed=seed + 1),
-        DatasetPlan("few_scene", "few_scene", clips, size, seed=seed + 2, options={"scenes": scenes}),
+        DatasetPlan("dancing", "dancing", clips, size, seed=seed, **common),
+        DatasetPlan("static", "static", clips, size, seed=seed + 1, **common),
+        DatasetPlan("few_scene", "few_scene", clips, size, seed=seed + 2, options={"scenes": scenes}, **common),
     )
 
 
@@ -133,24 +138,28 @@ def get_plan(profile: str) -> ProfilePlan:
     common = dict(synthetic_methods=SYNTHETIC_METHODS, realworld_methods=REALWORLD_METHODS)
     if profile == "tiny":
         return ProfilePlan(
-            profile="tiny", datasets=_datasets(clips=20, size=32, scenes=2, seed=0),
-            trainings=_trainings({"schedule.max_steps": 2, "data.max_val_clips": 2}),
+            profile="tiny", datasets=_datasets(clips=20, size=32, scenes=2, seed=0,
+                                                     fractions={"train": 0.7, "val": 0.1, "test": 0.2}, workers=1),
+            trainings=_trainings({"schedule.max_steps": 2, "data.max_val_clips": 2},
+                                 {"steps": 4, "val_every": 2, "adjust__steps": 3}),
             realworld=RealWorldPlan(foregrounds=1, backgrounds=1, frames=3, size=32, variants=1),
             study=StudyPlan(rankings=40, pairwise=40, raters=8), max_test_clips=4, figure_clips=1,
             description="32² procedural data, 20 clips per dataset, 2 training steps per model (smoke test)",
             **common)
     if profile == "quick":
         return ProfilePlan(
-            profile="quick", datasets=_datasets(clips=400, size=64, scenes=4, seed=0),
-            trainings=_trainings({"schedule.max_steps": 150, "data.max_val_clips": 16}),
+            profile="quick", datasets=_datasets(clips=400, size=64, scenes=4, seed=0,
+                                                      fractions={"train": 0.8, "val": 0.05, "test": 0.15}),
+            trainings=_trainings({"schedule.max_steps": 150, "data.max_val_clips": 16},
+                                 {"steps": 300, "val_every": 100}),
             realworld=RealWorldPlan(foregrounds=3, backgrounds=3, frames=6, size=64, variants=2),
             study=StudyPlan(rankings=240, pairwise=540), max_test_clips=60, figure_clips=3,
             description="64² procedural data, 400 clips per dataset, 150 training steps per model",
             **common)
     if profile == "paper":
         return ProfilePlan(
-            profile="paper", datasets=_datasets(clips=33338, size=512, scenes=70, seed=0),
-            trainings=_trainings({}),
+            profile="paper", datasets=_datasets(clips=33338, size=512, scenes=70, seed=0, fractions=None),
+            trainings=_trainings({}, {}),
             realworld=RealWorldPlan(foregrounds=30, backgrounds=16, frames=30, size=512, variants=2),
             study=StudyPlan(rankings=240, pairwise=540), max_test_clips=None, figure_clips=4,
             description="512² procedural data at the paper's dataset size (33,338 pairs), 45 epochs per model",

@@ -39,9 +39,10 @@ def build_dataset_step(ctx: StepContext) -> dict:
     from harmonizer.data.build import build_dataset
 
     c = ctx.config
-    out = ctx.fresh() / "data"  # a dataset build does not resume: start clean
+    out = ctx.out_dir / "data"  # build_dataset resumes: clips already on disk are kept
     build_dataset(out, source="procedural", clips=c["clips"], size=c["size"], frames=c["frames"],
-                  seed=c["seed"], style=c["style"], **c.get("options", {}))
+                  seed=c["seed"], style=c["style"], split_fractions=c.get("split_fractions"),
+                  workers=c.get("workers"), progress=ctx.progress, **c.get("options", {}))
     return {"data_dir": str(out)}
 
 
@@ -63,18 +64,20 @@ def train_step(ctx: StepContext) -> dict:
     resume = ctx.interrupted and (run / "checkpoints" / "last.pt").exists()
     if ctx.interrupted and not resume:
         ctx.fresh()
-    overrides = dict(c.get("overrides") or {})
+    overrides = {"seed": c["seed"], **(c.get("overrides") or {})}  # every draw from the plan's seed
     if c["via"] == "baseline":
         from baselines.train import train_baseline
 
-        run_dir = train_baseline(c["variant"], c["profile"], data_dir, run, **overrides)
+        if ctx.interrupted:  # baseline trainers do not resume: start clean
+            ctx.fresh()
+        run_dir = train_baseline(c["variant"], c["profile"], data_dir, run, progress=ctx.progress, **overrides)
     else:
         from harmonizer.config import get_config
         from harmonizer.train import train
 
-        config = get_config(c["profile"], c["variant"], seed=c["seed"], **overrides)
+        config = get_config(c["profile"], c["variant"], **overrides)
         init_from = run_dir_of(ctx, c["init_from"]) if c.get("init_from") else None
-        run_dir = train(config, data_dir, run, resume=resume, init_from=init_from)
+        run_dir = train(config, data_dir, run, resume=resume, init_from=init_from, progress=ctx.progress)
     run_dir = Path(run_dir)
     summary_path = run_dir / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
