@@ -59,3 +59,12 @@ def test_module_entry_point_reports_errors(tmp_path):
     run = subprocess.run([sys.executable, "-m", "userstudy", "fit", str(bad), "--out", str(tmp_path / "s.csv")],
                          capture_output=True, text=True)
     assert run.returncode != 0 and "line 2" in run.stderr and "appears twice" in run.stderr
+
+
+def test_kit_command(pairwise_study, tmp_path, capsys):
+    videos, plan_path, _ = pairwise_study
+    out = main(["kit", "--videos", str(videos), "--plan", str(plan_path), "--out", str(tmp_path / "kit")])
+    assert (out / "index.html").is_file() and "index.html" in capsys.readouterr().out
+    with pytest.raises(FileExistsError, match="--force"):
+        main(["kit", "--videos", str(videos), "--plan", str(plan_path), "--out", str(out)])
+    assert main(["kit", "--videos", str(videos), "--plan", str(plan_path), "--out", str(out), "--force"]) == out
