@@ -117,10 +117,10 @@ def train_realism(cfg: RealismConfig, data_dir: str | os.PathLike, out_dir: str 
             auc = roc_auc(*score_index(net, val_index, cfg.batch_size))
             row["val_auc"] = auc
             state = {"model": net.state_dict(), "config": config_to_dict(cfg), "step": step, "val_auc": auc}
-            save_checkpoint(state, out / "checkpoints" / "last.pt")
+            save_checkpoint(out / "checkpoints" / "last.pt", state)
             if auc > best_auc:  # NaN never wins
                 best_auc, best_step = auc, step
-                save_checkpoint(state, out / "checkpoints" / "best.pt")
+                save_checkpoint(out / "checkpoints" / "best.pt", state)
             bar.set_postfix(loss=f"{loss.item():.3f}", val_auc=f"{auc:.3f}")
         rows.append(row)
     buffer = io.StringIO()
