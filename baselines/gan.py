@@ -20,6 +20,7 @@ class GAN:
 
         self.inner = GANHarmonizer(checkpoint=checkpoint, mask_mode=mask_mode, **options)
         self.mask_mode = mask_mode
+        self.name = self.inner.name  # "gan", or "gan[discriminator]" etc. for the mask-free modes
         # whatever harmonizer promises about the background (it does not paste it back by default)
         self.keeps_background = bool(getattr(self.inner, "keeps_background", False))
 

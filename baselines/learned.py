@@ -1,8 +1,8 @@
 """The learned image baselines as methods: ``get_method("dih" | "resnet", checkpoint=RUN_DIR)``.
 
 A run folder written by ``train_baseline("dih" | "resnet", ...)`` (i.e. by
-``harmonizer.train``) is loaded with harmonizer's checkpoint reader and its generator is
-applied frame by frame, like the originals (no temporal state).
+``harmonizer.train``) is loaded by ``harmonizer.infer`` and its generator is applied
+frame by frame, like the originals (no temporal state).
 
 Background: the paper does not say that DIH or the ResNet paste their output back over
 the input background, and Tsai et al. output the whole image, so we return the network's
@@ -18,13 +18,15 @@ import torch
 
 import baselines.architectures  # noqa: F401  (registers "dih" and "resnet" before a checkpoint is read)
 from baselines.base import check_clip
-from harmonizer.config import config_from_dict
-from harmonizer.models import build_generator
-from harmonizer.runs import checkpoint_path, load_checkpoint
+from harmonizer.infer import GANHarmonizer
 
 
 class LearnedGenerator:
-    """Applies the generator of a harmonizer run folder of architecture ``arch`` to every frame."""
+    """Applies the generator of a harmonizer run folder of architecture ``arch`` to every frame.
+
+    Loading and inference are harmonizer's (``GANHarmonizer`` with the given masks), with a
+    check that the run really holds this architecture.
+    """
 
     name = "learned"
     arch = ""
@@ -32,26 +34,12 @@ class LearnedGenerator:
 
     def __init__(self, checkpoint: str | os.PathLike, *, which: str = "best", batch_size: int = 8,
                  device: str = "cpu"):
-        path = checkpoint_path(checkpoint, which)
-        ckpt = load_checkpoint(path, expect={"arch": self.arch})
-        self.config = config_from_dict(ckpt["config"])
-        self.device = torch.device(device)
-        self.generator = build_generator(self.config.model, module=ckpt.get("arch_module"))
-        self.generator.load_state_dict(ckpt["G"])
-        self.generator.to(self.device).eval()
-        self.batch_size = batch_size
-        self.checkpoint = str(path)
+        self.inner = GANHarmonizer(checkpoint, "given", which=which, device=device, chunk=batch_size, arch=self.arch)
+        self.config = self.inner.config
 
-    @torch.no_grad()
     def harmonize(self, frames: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         check_clip(frames, masks, where=self.name)
-        outputs = []
-        for start in range(0, frames.shape[0], self.batch_size):
-            comp = frames[start:start + self.batch_size].float().to(self.device) * 2 - 1
-            mask = masks[start:start + self.batch_size].float().to(self.device)
-            out = self.generator(comp, mask)
-            outputs.append(((out.float() + 1) / 2).clamp(0, 1).cpu())
-        return torch.cat(outputs)
+        return self.inner.harmonize(frames, masks)
 
 
 class DIH(LearnedGenerator):

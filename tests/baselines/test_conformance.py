@@ -1,0 +1,74 @@
+"""One conformance test over the whole registry: every method obeys the shared interface.
+
+Trainable methods use the session's tiny trained runs (conftest.py).  Checked for each:
+output shape and dtype, values in [0, 1], determinism, statelessness, the background
+untouched wherever ``keeps_background`` is promised, and clear errors on bad input.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from baselines import get_method, list_methods
+from baselines.base import Method
+from harmonizer.data.format import list_clips, read_clip
+
+RUN_FIXTURES = {"dih": "dih_run", "resnet": "resnet_run", "realism_cnn": "realism_run", "gan": "gan_run"}
+
+
+def test_registry_lists_every_method():
+    assert set(list_methods()) == {"cut_and_paste", "dih", "resnet", "realism_cnn", "gan"}
+
+
+def test_unknown_method_names_the_known_ones():
+    with pytest.raises(KeyError, match="unknown method 'dihh'.*Did you mean dih"):
+        get_method("dihh")
+
+
+def _build(name, request):
+    if name in RUN_FIXTURES:
+        return get_method(name, checkpoint=request.getfixturevalue(RUN_FIXTURES[name]))
+    return get_method(name)
+
+
+def _clip(data_dir, split, index):
+    _, cid = list_clips(data_dir, split)[index]
+    clip = read_clip(data_dir, split, cid)
+    frames = torch.from_numpy(clip.composite).permute(0, 3, 1, 2).float() / 255
+    return frames, torch.from_numpy(clip.mask).float().unsqueeze(1)
+
+
+@pytest.mark.parametrize("name", sorted(["cut_and_paste", "dih", "resnet", "realism_cnn", "gan"]))
+def test_method_conformance(name, request, tiny_data):
+    assert name in list_methods()
+    method = _build(name, request)
+    assert isinstance(method, Method)
+    frames, masks = _clip(tiny_data, "test", 0)
+    other_frames, other_masks = _clip(tiny_data, "test", 1)
+    frames_before = frames.clone()
+
+    out = method.harmonize(frames, masks)
+    assert out.shape == frames.shape and out.dtype == torch.float32
+    assert torch.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
+    assert torch.equal(frames, frames_before)  # the input is not modified in place
+
+    method.harmonize(other_frames, other_masks)  # another clip in between: no state carried over
+    assert torch.equal(method.harmonize(frames, masks), out)
+
+    if getattr(method, "keeps_background", False):
+        background = (masks == 0).expand_as(frames)
+        assert torch.equal(out[background], frames[background])
+
+    with pytest.raises(ValueError, match="differ"):
+        method.harmonize(frames, masks[:1])
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        method.harmonize(frames * 2.0, masks)
+    with pytest.raises(ValueError, match="T×3×H×W"):
+        method.harmonize(frames[:, :2], masks)
+
+
+def test_a_dih_run_is_not_accepted_as_resnet(dih_run):
+    from harmonizer.runs import CheckpointError
+
+    with pytest.raises(CheckpointError, match="resnet"):
+        get_method("resnet", checkpoint=dih_run)
