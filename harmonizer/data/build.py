@@ -129,6 +129,18 @@ def _build_one(index: int) -> int:
     return index
 
 
+def remove_stale_temporaries(out: Path, k: int, n: int) -> None:
+    """Delete ``.tmp-<index>-*`` folders an interrupted run of shard k/n left (one scan per split folder)."""
+    for split in SPLITS:
+        if not (out / split).is_dir():
+            continue
+        with os.scandir(out / split) as entries:
+            for entry in entries:
+                parts = entry.name.split("-")
+                if entry.name.startswith(".tmp-") and len(parts) >= 3 and parts[1].isdigit() and int(parts[1]) % n == k:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+
+
 def clip_complete(out: Path, split: str, index: int) -> bool:
     return (clip_dir(out, split, f"{index:06d}") / "meta.json").exists()
 
@@ -168,14 +180,8 @@ def build_dataset(out, *, source: str = "procedural", clips: int, size: int, fra
     out.mkdir(parents=True, exist_ok=True)
     if not read_dataset_info(out):
         write_dataset_info(out, info)
-    todo = []
-    for index in range(k, clips, n):
-        split = split_of(index, counts)
-        if clip_complete(out, split, index):
-            continue
-        for stale in (out / split).glob(f".tmp-{index:06d}-*"):  # left by an interrupted run of this shard
-            shutil.rmtree(stale, ignore_errors=True)
-        todo.append(index)
+    remove_stale_temporaries(out, k, n)
+    todo = [i for i in range(k, clips, n) if not clip_complete(out, split_of(i, counts), i)]
     if workers is None:  # all cores, unless the job is so small that starting processes costs more than it saves
         workers = (os.cpu_count() or 1) if len(todo) * size * size > SMALL_JOB_PIXELS else 1
     workers = int(workers)

@@ -135,3 +135,14 @@ def test_corrupt_dataset_json_is_named(tmp_path):
     (tmp_path / "d" / "dataset.json").write_text("{oops")
     with pytest.raises(DatasetFormatError, match=r"dataset\.json is not valid JSON"):
         build_dataset(tmp_path / "d", clips=3, size=32, workers=1, progress=False)
+
+
+def test_a_shard_removes_only_its_own_temporaries(tmp_path):
+    """Concurrent shards share the folder: shard 0/2 must not delete shard 1/2's clip being written."""
+    out = build_dataset(tmp_path / "d", clips=4, size=32, workers=1, shard="0/2", progress=False)
+    mine, theirs = out / "train" / ".tmp-000000-aaaa", out / "train" / ".tmp-000001-bbbb"
+    mine.mkdir()
+    theirs.mkdir()
+    build_dataset(out, clips=4, size=32, workers=1, shard="0/2", progress=False)
+    assert not mine.exists() and theirs.exists()
+    assert [r["index"] for r in read_manifest(out)] == [0, 2]
