@@ -76,35 +76,11 @@ class PairDataset(torch.utils.data.Dataset):
 
 def open_split(data_dir: Path, split: str):
     """The DancingDataset of ``split``; a clear error if the folder is not a Dancing dataset."""
-    try:
-        from harmonizer.data.datasets import DancingDataset
-    except ImportError:  # TEMPORARY until harmonizer.data.datasets lands (issue 2)
-        DancingDataset = _InterimDancingDataset
+    from harmonizer.data.datasets import DancingDataset
 
     if not list_clips(data_dir, split):  # raises DatasetFormatError without a manifest
         raise DatasetFormatError(f"dataset {data_dir} has no '{split}' clips (manifest.jsonl lists none)")
     return DancingDataset(data_dir, split)
-
-
-class _InterimDancingDataset(torch.utils.data.Dataset):
-    """TEMPORARY stand-in with DancingDataset's item contract (docs/interfaces.md); removed once it lands."""
-
-    def __init__(self, root, split):
-        from harmonizer.data.format import read_clip
-
-        self._read, self.root, self.split = read_clip, root, split
-        self.ids = [cid for _, cid in list_clips(root, split)]
-
-    def __len__(self):
-        return len(self.ids)
-
-    def __getitem__(self, i):
-        c = self._read(self.root, self.split, self.ids[i])
-        img = lambda a: torch.from_numpy(a).permute(0, 3, 1, 2).float() / 255  # noqa: E731
-        return {"composite": img(c.composite), "gt": img(c.gt), "clip_id": c.clip_id,
-                "mask": torch.from_numpy(c.mask).float().unsqueeze(1),
-                "flow_bw": torch.from_numpy(c.flow_bw).permute(0, 3, 1, 2).float(),
-                "valid_bw": torch.from_numpy(c.valid_bw).float().unsqueeze(1)}
 
 
 def _resize_batch(batch: dict, size: int) -> dict:
@@ -220,6 +196,18 @@ def train(config: TrainConfig, data_dir, out_dir, *, resume: bool = False, init_
     from (a time-boxed job; the tests use it to interrupt a run).
     """
     config.validate()
+    threads_before = torch.get_num_threads()
+    if config.schedule.threads:
+        torch.set_num_threads(config.schedule.threads)
+    try:
+        return _train(config, data_dir, out_dir, resume=resume, init_from=init_from,
+                      stop_after_steps=stop_after_steps, progress=progress, tensorboard=tensorboard)
+    finally:
+        torch.set_num_threads(threads_before)
+
+
+def _train(config: TrainConfig, data_dir, out_dir, *, resume, init_from, stop_after_steps, progress,
+           tensorboard) -> Path:
     t_start = time.time()
     data_dir, run = Path(data_dir), Path(out_dir)
     dist, device = _setup_distributed(config.schedule.device)
