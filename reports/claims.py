@@ -68,7 +68,7 @@ CLAIMS: list[Claim] = [
           "full", ("realism_cnn", "dih"), "higher"),
     Claim("Our method beats RealismCNN and DIH on MSE", "Table I", "synthetic", "mse",
           "full", ("realism_cnn", "dih"), "lower"),
-    Claim("Cut-and-paste is the most temporally consistent (lowest L_T1) but the least realistic",
+    Claim("Cut-and-paste is the most temporally consistent (lowest L_T1)",
           "Table I", "synthetic", "lt_regional", "cut_and_paste", _among("I", "cut_and_paste"), "lowest"),
     Claim("Our method beats RealismCNN and DIH on L_T2 (real-world-style composites)", "Table I",
           "realworld", "lt_regional", "full", ("realism_cnn", "dih"), "lower"),

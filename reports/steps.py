@@ -112,6 +112,23 @@ class ClipSubset:
         return getattr(self._dataset, name)
 
 
+class GradEnabled:
+    """Runs a method with autograd on, whatever the caller's grad mode.  RealismCNN optimises its
+    colour parameters by gradient ascent inside ``harmonize``, while bench's runner calls methods
+    under ``torch.no_grad()``; the method interface does not say who owns the grad mode."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.name = getattr(inner, "name", type(inner).__name__)
+        self.keeps_background = getattr(inner, "keeps_background", False)
+
+    def harmonize(self, frames, masks):
+        import torch
+
+        with torch.enable_grad():
+            return self.inner.harmonize(frames, masks)
+
+
 def build_method(ctx: StepContext, method: dict):
     """A harmonization method from a MethodPlan dict, with its checkpoint from the training step."""
     from baselines.registry import get_method
@@ -119,7 +136,8 @@ def build_method(ctx: StepContext, method: dict):
     options = dict(method.get("options") or {})
     if method.get("run"):
         options["checkpoint"] = str(run_dir_of(ctx, method["run"]))
-    return get_method(method["method"], **options)
+    built = get_method(method["method"], **options)
+    return GradEnabled(built) if method["method"] == "realism_cnn" else built
 
 
 def open_scored_dataset(ctx: StepContext, which: str, max_clips: int | None):
@@ -174,18 +192,20 @@ def standardised(values: dict[str, float], sign: float = 1.0) -> dict[str, float
 
 
 def proxy_utilities(synthetic: pd.DataFrame, realworld: pd.DataFrame, methods: list[str]) -> dict[str, dict]:
-    """The proxy model of a simulated study: realism utility = standardised PSNR on the synthetic test
-    split; temporal utility = −standardised L_T2 (lt_regional, DIS flow) on the real-world-style set;
-    standardised over the methods of that study."""
+    """The proxy model of a simulated study: realism utility = PSNR on the synthetic test split and
+    temporal utility = −L_T2 (lt_regional, DIS flow, real-world-style set), each standardised over
+    *every* method scored on that set (so two methods with equal PSNR get equal utilities, whatever
+    the study's subset), then restricted to ``methods``."""
     def column(df, metric):
-        rows = df[(df.metric == metric) & df.method.isin(methods)].set_index("method")["mean"]
+        rows = df[df.metric == metric].set_index("method")["mean"].astype(float)
         missing = [m for m in methods if m not in rows.index or not math.isfinite(rows[m])]
         if missing:
             raise ValueError(f"cannot simulate the user study: no {metric} for {missing}")
-        return {m: float(rows[m]) for m in methods}
+        return {m: float(v) for m, v in rows.items() if math.isfinite(v)}
 
-    return {"realism": standardised(column(synthetic, "psnr")),
-            "temporal": standardised(column(realworld, "lt_regional"), sign=-1.0)}
+    realism = standardised(column(synthetic, "psnr"))
+    temporal = standardised(column(realworld, "lt_regional"), sign=-1.0)
+    return {"realism": {m: realism[m] for m in methods}, "temporal": {m: temporal[m] for m in methods}}
 
 
 def _canonical(answers):
@@ -224,8 +244,9 @@ def study_step(ctx: StepContext) -> dict:
             info[kind] = {"simulated": True, "utilities": utilities,
                           "n_per_question": c["n_rankings" if kind == "ranking" else "n_pairwise"],
                           "raters": c["raters"], "tie_rate": c["tie_rate"] if kind == "pairwise" else None,
-                          "proxy": "realism = standardised PSNR (synthetic test split); "
-                                   "temporal = -standardised L_T2 (lt_regional, DIS flow, real-world-style set)"}
+                          "proxy": "realism = PSNR on the synthetic test split, temporal = -L_T2 (lt_regional, "
+                                   "DIS flow, real-world-style set), each standardised over all methods scored "
+                                   "on that set"}
         write_answers(answers, out / f"{kind}_answers.csv")
         fitted = fit_answers(answers, seed=c["seed"])
         _write_csv(fitted, out / f"{kind}_scores.csv")
@@ -270,9 +291,9 @@ def samples_step(ctx: StepContext) -> dict:
             arrays = {"composite": _to_uint8(sample.composite), "mask": sample.mask[:, 0].numpy() > 0.5}
             if sample.gt is not None:
                 arrays["gt"] = _to_uint8(sample.gt)
+            for label, method in methods.items():
+                arrays[f"out__{label}"] = _to_uint8(method.harmonize(sample.composite, sample.mask))
             with torch.no_grad():
-                for label, method in methods.items():
-                    arrays[f"out__{label}"] = _to_uint8(method.harmonize(sample.composite, sample.mask))
                 arrays["dmap"] = discriminator_maps(str(run_dir_of(ctx, "full")), sample.composite).numpy()
             path = out / f"{which}__{clip_id}.npz"
             tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.npz")
