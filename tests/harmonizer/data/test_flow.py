@@ -157,3 +157,20 @@ def test_foreground_flow_follows_the_recorded_affines():
         expected_fw = pts @ lin.T + off - pts
         fg = c.mask[t]
         np.testing.assert_allclose(c.flow_fw[t][fg], expected_fw[fg], atol=1e-3)
+
+
+def test_lut_adjusted_composite_is_the_lut_applied_to_the_ground_truth(tmp_path):
+    """With a red↔blue swapping .cube LUT, frame 0's composite foreground is the gt foreground, channels swapped."""
+    from harmonizer.data.color import identity_lut, write_cube
+
+    cube = tmp_path / "swap.cube"
+    write_cube(cube, identity_lut(3)[..., ::-1])
+    cfg = ClipConfig(size=32, frames=2, p_transfer=0.0, luts=(str(cube),))
+    src = get_source("procedural", seed=7)
+    made = [make_clip(src, i, seed=7, config=cfg) for i in range(12)]
+    with_lut = [c for c in made if c.meta["adjustment"]["ops"][0]["name"] == "lut"]
+    assert with_lut, "a third of clips should draw the LUT"
+    for c in with_lut:
+        m = c.mask[0]
+        diff = np.abs(c.composite[0][m].astype(int) - c.gt[0][m][:, ::-1])
+        assert diff.max() <= 1
