@@ -19,7 +19,7 @@ def as_frames(x: torch.Tensor, name: str, channels: int | None = 3) -> torch.Ten
         raise ValueError(f"{name} must be N×C×H×W, got shape {tuple(x.shape)}")
     if channels is not None and x.shape[1] != channels:
         raise ValueError(f"{name} must have {channels} channel(s), got shape {tuple(x.shape)}")
-    return x.to(COMPUTE_DTYPE)
+    return x.to(COMPUTE_DTYPE).contiguous()
 
 
 def check_pair(pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -101,7 +101,7 @@ def _gaussian_kernel1d(sigma: float, truncate: float, dtype, device) -> torch.Te
     """The 1-D kernel of ``scipy.ndimage.gaussian_filter`` (radius ``int(truncate·σ + 0.5)``)."""
     radius = int(truncate * sigma + 0.5)
     x = torch.arange(-radius, radius + 1, dtype=dtype, device=device)
-    k = torch.exp(-0.5 * (x / sigma) ** 2)
+    k = torch.exp(-0.5 / sigma**2 * x**2)  # written as SciPy writes it, to round alike
     return k / k.sum()
 
 
@@ -115,14 +115,50 @@ def _symmetric_pad(x: torch.Tensor, r: int) -> torch.Tensor:
     return x.index_select(-2, iy).index_select(-1, ix)
 
 
-def _gaussian_filter(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
-    """Separable Gaussian blur of every channel of ``x`` (N×C×H×W), same size out."""
+def _gaussian_filter_torch(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+    """Separable Gaussian blur of every channel of ``x`` (N×C×H×W) by grouped convolution (GPU path)."""
     c = x.shape[1]
     r = (kernel.numel() - 1) // 2
     xp = _symmetric_pad(x, r)
     kx = kernel.view(1, 1, 1, -1).expand(c, 1, 1, -1)
     ky = kernel.view(1, 1, -1, 1).expand(c, 1, -1, 1)
-    return F.conv2d(F.conv2d(xp, kx, groups=c), ky, groups=c)
+    return F.conv2d(F.conv2d(xp, ky, groups=c), kx, groups=c)
+
+
+def _blur_plane_(plane: torch.Tensor, weights: list[float], out: torch.Tensor) -> None:
+    """Blur one H×W plane into ``out``: H pass then W pass, each a sum of shifted slices of the
+    'reflect'-padded plane.  One plane at a time stays in cache, which on CPU makes this float64
+    blur about twice as fast as SciPy's ``correlate1d`` and far faster than float64 ``conv2d``."""
+    r = (len(weights) - 1) // 2
+    h, w = plane.shape
+    pad = torch.cat((plane[:r].flip(0), plane, plane[h - r:].flip(0)), 0)
+    rows = pad[0:h] * weights[0]
+    for k in range(1, len(weights)):
+        rows.add_(pad[k:k + h], alpha=weights[k])
+    pad = torch.cat((rows[:, :r].flip(1), rows, rows[:, w - r:].flip(1)), 1)
+    torch.mul(pad[:, 0:w], weights[0], out=out)
+    for k in range(1, len(weights)):
+        out.add_(pad[:, k:k + w], alpha=weights[k])
+
+
+def _gaussian_filter_cpu(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+    """The same blur as :func:`_gaussian_filter_torch`, plane by plane (CPU path)."""
+    weights = [float(v) for v in kernel]
+    out = torch.empty_like(x)
+    for i in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            _blur_plane_(x[i, c], weights, out[i, c])
+    return out
+
+
+def _gaussian_filter(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+    """Gaussian blur of every channel with SciPy 'reflect' borders (as ``scipy.ndimage.gaussian_filter``)."""
+    r = (kernel.numel() - 1) // 2
+    if r > min(x.shape[-2:]):
+        raise ValueError(f"SSIM needs frames of at least {r}×{r} pixels, got {x.shape[-1]}×{x.shape[-2]}")
+    if x.device.type == "cpu" and not x.requires_grad:
+        return _gaussian_filter_cpu(x, kernel)
+    return _gaussian_filter_torch(x, kernel)
 
 
 def ssim_map(pred: torch.Tensor, target: torch.Tensor, *, data_range: float = 1.0) -> torch.Tensor:
@@ -130,13 +166,15 @@ def ssim_map(pred: torch.Tensor, target: torch.Tensor, *, data_range: float = 1.
     gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1)`` per channel."""
     p, t = check_pair(pred, target)
     kernel = _gaussian_kernel1d(SSIM_SIGMA, SSIM_TRUNCATE, p.dtype, p.device)
-    n, c = p.shape[:2]
-    # one grouped blur for the five moments of every channel
-    moments = _gaussian_filter(torch.cat((p, t, p * p, t * t, p * t), dim=1), kernel)
-    ux, uy, uxx, uyy, uxy = moments.split(c, dim=1)
-    vx, vy, vxy = uxx - ux * ux, uyy - uy * uy, uxy - ux * uy
+    c = p.shape[1]
+    # one blur for the moments of every channel; σx² and σy² only appear summed, so blur(x² + y²)
+    # replaces blur(x²) and blur(y²) (four maps instead of five; equal up to rounding)
+    moments = _gaussian_filter(torch.cat((p, t, p * p + t * t, p * t), dim=1), kernel)
+    ux, uy, uxx_yy, uxy = moments.split(c, dim=1)
+    uxuy = ux * uy
+    vx_vy, vxy = uxx_yy - ux * ux - uy * uy, uxy - uxuy
     c1, c2 = (SSIM_K1 * data_range) ** 2, (SSIM_K2 * data_range) ** 2
-    return ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2))
+    return ((2 * uxuy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx_vy + c2))
 
 
 def _ssim_update(smap: torch.Tensor, mask: torch.Tensor | None = None):

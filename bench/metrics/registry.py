@@ -13,7 +13,7 @@ from typing import Callable
 import torch
 
 from . import image, temporal
-from ._checks import check_clip, check_flow, check_mask, check_pair, safe_ratio
+from ._checks import as_frames, check_clip, check_flow, check_mask, check_pair, safe_ratio
 
 
 @dataclass(frozen=True)
@@ -95,21 +95,17 @@ def evaluate_clip(pred: torch.Tensor, *, gt: torch.Tensor | None = None, mask: t
 
 def _evaluate(names, pred, gt, mask, flow_bw, flow_fw, valid_bw) -> dict[str, torch.Tensor]:
     out: dict[str, torch.Tensor] = {}
-    p = check_clip(pred) if any(METRICS[n].temporal for n in names) else pred
-    if gt is not None and any(not METRICS[n].temporal for n in names):
-        p, _ = check_pair(pred, gt)
+    # convert once to float64; the functions below then see float64 and do not copy again
+    p = check_clip(pred) if any(METRICS[n].temporal for n in names) else as_frames(pred, "pred")
+    x = check_pair(p, gt)[1] if gt is not None else None
     m = check_mask(mask, p) if mask is not None else None
     stats = {}
     if {"mse", "psnr", "mse255"} & set(names):
-        stats["all"] = image._mse_update(pred, gt)
+        stats["all"] = image._mse_update(p, x)
     if {"fmse", "fpsnr", "fmse255"} & set(names):
-        stats["fg"] = image._mse_update(pred, gt, m)
-    smap = image.ssim_map(pred, gt) if {"ssim", "fssim"} & set(names) else None
-    sq = weight_valid = None
-    if {"lt_regional", "lt_global", "warp_error"} & set(names):
-        f = check_flow(flow_bw, p, "flow_bw")
-        sq = temporal.warped_sq_diff(p, f)
-        weight_valid = temporal._valid_weight(f, valid_bw)
+        stats["fg"] = image._mse_update(p, x, m)
+    smap = image.ssim_map(p, x) if {"ssim", "fssim"} & set(names) else None
+    warped = _shared_warps(names, p, x, m, flow_bw, flow_fw, valid_bw)
     for n in names:
         if n == "mse":
             out[n] = image._mse_compute(*stats["all"])
@@ -128,19 +124,36 @@ def _evaluate(names, pred, gt, mask, flow_bw, flow_fw, valid_bw) -> dict[str, to
         elif n == "fssim":
             out[n] = safe_ratio(*image._ssim_update(smap, m))
         elif n == "lt_regional":
-            out[n] = temporal._weighted_mean(sq, weight_valid * m[1:])
+            out[n] = temporal._weighted_mean(warped["sq"], warped["valid"] * m[1:])
         elif n == "lt_global":
-            out[n] = temporal._weighted_mean(sq, weight_valid)
+            out[n] = temporal._weighted_mean(warped["sq"], warped["valid"])
         elif n == "warp_error":
-            bw = check_flow(flow_bw, p, "flow_bw")
-            fw = check_flow(flow_fw, p, "flow_fw")
-            out[n] = temporal._weighted_mean(sq, 1.0 - temporal.lai_occlusion(bw, fw))
+            occluded = temporal._occlusion_from_warped(warped["bw"], warped["fw"])
+            out[n] = temporal._weighted_mean(warped["sq"], 1.0 - occluded)
         elif n == "tl_co2net":
-            out[n] = temporal.tl_co2net(pred, gt, mask, flow_bw)
+            out[n] = temporal._tl_from_warped(warped["pred"], warped["gt"], warped["mask"], warped["now"], x[1:])
         elif n == "fr_rtc":
-            out[n] = temporal.fr_rtc(pred, gt, mask)
+            out[n] = temporal.fr_rtc(p, x, m)
         else:  # a metric registered without a shared path
             spec = get_metric(n)
             kwargs = {"gt": gt, "mask": mask, "flow": flow_bw, "flow_fw": flow_fw}
             out[n] = spec.fn(pred, *[kwargs[k] for k in spec.needs])
+    return out
+
+
+def _shared_warps(names, p, gt, m, flow_bw, flow_fw, valid_bw) -> dict[str, torch.Tensor]:
+    """Warp everything the temporal metrics need onto frames 1…T−1 in one ``backward_warp`` call."""
+    wanted = set(names) & {"lt_regional", "lt_global", "warp_error", "tl_co2net"}
+    if not wanted:
+        return {}
+    bw = check_flow(flow_bw, p, "flow_bw")
+    parts = {"pred": p[:-1]}
+    if "tl_co2net" in wanted:
+        parts["gt"] = gt[:-1]
+        parts["mask"] = m[:-1]
+    if "warp_error" in wanted:
+        parts["fw"] = check_flow(flow_fw, p, "flow_fw")
+    warped = temporal.backward_warp(torch.cat(list(parts.values()), dim=1), bw)
+    out = dict(zip(parts, warped.split([v.shape[1] for v in parts.values()], dim=1)))
+    out.update(bw=bw, now=p[1:], sq=(p[1:] - out["pred"]).square(), valid=temporal._valid_weight(bw, valid_bw))
     return out

@@ -98,9 +98,13 @@ def tl_co2net(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, flow
     m = check_mask(mask, p)
     f = check_flow(flow_bw, p, "flow_bw")
     warped = backward_warp(torch.cat((p[:-1], x[:-1], m[:-1]), dim=1), f)
-    wp, wx, wm = warped[:, :3], warped[:, 3:6], warped[:, 6:]
-    weight = wm * torch.exp(-(wx - x[1:]).abs()).mean(dim=1, keepdim=True)
-    num = (weight * wp - weight * p[1:]).square().sum(dim=(1, 2, 3)) * 255.0**2
+    return _tl_from_warped(warped[:, :3], warped[:, 3:6], warped[:, 6:], p[1:], x[1:])
+
+
+def _tl_from_warped(wp, wx, wm, p_now, x_now) -> torch.Tensor:
+    """TL from the warped previous prediction, ground truth and mask (shared with ``evaluate_clip``)."""
+    weight = wm * torch.exp(-(wx - x_now).abs()).mean(dim=1, keepdim=True)
+    num = (weight * wp - weight * p_now).square().sum(dim=(1, 2, 3)) * 255.0**2
     return safe_ratio(num, weight.sum(dim=(1, 2, 3)))
 
 
@@ -120,7 +124,11 @@ def lai_occlusion(flow_bw: torch.Tensor, flow_fw: torch.Tensor) -> torch.Tensor:
     fw = as_frames(flow_fw, "flow_fw", channels=2)
     if bw.shape != fw.shape:
         raise ValueError(f"flow_bw {tuple(bw.shape)} and flow_fw {tuple(fw.shape)} differ in shape")
-    fw_w = backward_warp(fw, bw)  # forward flow of t−1 sampled where each pixel of t comes from
+    return _occlusion_from_warped(bw, backward_warp(fw, bw))
+
+
+def _occlusion_from_warped(bw: torch.Tensor, fw_w: torch.Tensor) -> torch.Tensor:
+    """Lai et al.'s occlusion given ``fw_w``, the forward flow of t−1 sampled where each pixel of t comes from."""
     mag = lambda v: v.square().sum(dim=1, keepdim=True)  # noqa: E731
     inconsistent = mag(bw + fw_w) > FB_ALPHA * (mag(fw_w) + mag(bw)) + FB_BETA
     boundary = _flow_gradient_sq(bw) > MB_ALPHA * mag(bw) + MB_BETA

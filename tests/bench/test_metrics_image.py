@@ -102,3 +102,12 @@ def test_bad_shapes_raise_clear_errors(pair):
         F.psnr(pred[0], target[0])
     with pytest.raises(ValueError, match="at least"):
         F.ssim(pred[..., :4, :4], target[..., :4, :4])
+
+
+def test_convolution_path_matches_skimage_too(pair):
+    """Tensors that need gradients (and non-CPU tensors) take the grouped-convolution blur."""
+    pred, target, mask = pair
+    ours = F.fssim(pred.clone().requires_grad_(True), target, mask).detach()
+    for i in range(pred.shape[0]):
+        _, full = structural_similarity(_hwc(pred, i), _hwc(target, i), full=True, **SK_SSIM)
+        assert ours[i].item() == pytest.approx(full[mask[i, 0].numpy().astype(bool)].mean(), abs=1e-12)
