@@ -103,3 +103,54 @@ def test_unknown_config_field_is_an_error():
         get_realism_config("tiny", net__nope=1)
     with pytest.raises(ValueError, match="profile"):
         get_realism_config("huge")
+
+
+def test_layout_and_names_are_torchvision_vgg16():
+    import torchvision
+
+    with torch.device("meta"):  # shapes only: no memory for the 138M parameters
+        ours = RealismNet(RealismNetConfig()).state_dict()
+        theirs = torchvision.models.vgg16(weights=None).state_dict()
+        ours_bn = RealismNet(RealismNetConfig(batch_norm=True)).state_dict()
+        theirs_bn = torchvision.models.vgg16_bn(weights=None).state_dict()
+    for a, b in ((ours, theirs), (ours_bn, theirs_bn)):
+        assert set(a) == set(b)
+        assert {k: tuple(v.shape) for k, v in a.items() if k != "classifier.6.weight" and k != "classifier.6.bias"} == \
+               {k: tuple(v.shape) for k, v in b.items() if k != "classifier.6.weight" and k != "classifier.6.bias"}
+        assert tuple(a["classifier.6.weight"].shape) == (1, 4096)  # one realism logit instead of 1000 classes
+
+
+def test_imagenet_weights_load_all_but_the_class_layer(tmp_path, monkeypatch):
+    # a small stand-in for the ImageNet file (same names, 1000-way last layer), allowed through the size check
+    monkeypatch.setattr(RealismNetConfig, "is_full_vgg16", property(lambda self: True))
+    cfg = RealismNetConfig(width_scale=0.125, hidden=16, pool=1)
+    torch.manual_seed(1)
+    source = RealismNet(cfg).state_dict()
+    source["classifier.6.weight"] = torch.randn(1000, 16)
+    source["classifier.6.bias"] = torch.randn(1000)
+    path = tmp_path / "vgg16-imagenet.pth"
+    torch.save(source, path)
+    torch.manual_seed(2)
+    net = RealismNet(cfg)
+    head_before = net.classifier[6].weight.clone()
+    load_imagenet_weights(net, path)
+    loaded = net.state_dict()
+    for key, value in source.items():
+        if not key.startswith("classifier.6."):
+            assert torch.equal(loaded[key], value), key
+    assert torch.equal(net.classifier[6].weight, head_before)  # the realism head keeps its own init
+    torch.save({"features.0.weight": torch.zeros(1)}, path)
+    with pytest.raises(ValueError, match="vgg16-imagenet.pth"):
+        load_imagenet_weights(RealismNet(cfg), path)
+
+
+def test_run_manifest_says_pretrained_when_started_from_a_weights_file(tiny_data, tmp_path, monkeypatch):
+    monkeypatch.setattr(RealismNetConfig, "is_full_vgg16", property(lambda self: True))
+    cfg = get_realism_config("tiny", steps=2, val_every=1)
+    source = RealismNet(cfg.net).state_dict()
+    weights = tmp_path / "imagenet.pth"
+    torch.save(source, weights)
+    cfg.pretrained_weights = str(weights)
+    run = train_realism(cfg, tiny_data, tmp_path / "run", progress=False)
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["pretrained"] is True and summary["initialisation"] == f"imagenet:{weights}"
