@@ -50,7 +50,16 @@ def apply_colour_transform(frames: torch.Tensor, masks: torch.Tensor, params: to
 
 
 def adjust_foreground(net: RealismNet, frames: torch.Tensor, masks: torch.Tensor, cfg: AdjustConfig) -> Adjustment:
-    """Maximise each frame's realism logit over its own colour parameters (frames are independent)."""
+    """Maximise each frame's realism logit over its own colour parameters (frames are independent).
+
+    Gradients are switched on here, so callers may run methods under ``torch.no_grad()`` or
+    ``torch.inference_mode()`` as they do for the feed-forward ones.
+    """
+    with torch.inference_mode(False), torch.enable_grad():
+        return _adjust(net, frames.clone(), masks.clone(), cfg)
+
+
+def _adjust(net: RealismNet, frames: torch.Tensor, masks: torch.Tensor, cfg: AdjustConfig) -> Adjustment:
     net.eval()
     for p in net.parameters():
         p.requires_grad_(False)

@@ -154,3 +154,12 @@ def test_run_manifest_says_pretrained_when_started_from_a_weights_file(tiny_data
     run = train_realism(cfg, tiny_data, tmp_path / "run", progress=False)
     summary = json.loads((run / "summary.json").read_text())
     assert summary["pretrained"] is True and summary["initialisation"] == f"imagenet:{weights}"
+
+
+@pytest.mark.parametrize("context", [torch.no_grad, torch.inference_mode])
+def test_adjustment_works_under_no_grad_callers(realism_run, tiny_data, context):
+    method = RealismCNN(checkpoint=realism_run, steps=3)
+    frames, masks, _ = _test_frames(tiny_data, "test")
+    expected = method.harmonize(frames[:2], masks[:2])
+    with context():
+        assert torch.equal(method.harmonize(frames[:2].clone(), masks[:2].clone()), expected)
