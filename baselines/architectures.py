@@ -76,17 +76,19 @@ def build_resnet(model_cfg) -> nn.Module:
 
 
 def parameter_report(model_cfg) -> dict:
-    """Parameter counts of UNet, ResNet and DIH for one model config, and whether they match."""
+    """Parameter counts (and widths) of UNet, ResNet and DIH for one model config, and whether they match.
+
+    The run's own architecture keeps its ``model.options``; the others are built with defaults.
+    """
+    def as_arch(arch: str):
+        return dataclasses.replace(model_cfg, arch=arch, options=dict(model_cfg.options) if model_cfg.arch == arch else {})
+
     counts = {"unet": unet_parameter_count(model_cfg)}
-    for arch in ("resnet", "dih"):
-        cfg = dataclasses.replace(model_cfg, arch=arch, options=dict(model_cfg.options) if model_cfg.arch == arch else {})
-        counts[arch] = count_on_meta(lambda: build_generator(cfg))
+    counts.update({arch: count_on_meta(lambda: build_generator(as_arch(arch))) for arch in ("resnet", "dih")})
     spread = (max(counts.values()) - min(counts.values())) / counts["unet"]
-    widths = {arch: baseline_width(arch, dataclasses.replace(model_cfg, arch=arch,
-                                                             options=dict(model_cfg.options) if model_cfg.arch == arch else {}))
-              for arch in ("resnet", "dih")}
-    return {"parameters": counts, "widths": widths, "max_relative_difference": round(spread, 4),
-            "tolerance": MATCH_TOLERANCE, "matched": spread <= MATCH_TOLERANCE}
+    return {"parameters": counts, "widths": {arch: baseline_width(arch, as_arch(arch)) for arch in ("resnet", "dih")},
+            "max_relative_difference": round(spread, 4), "tolerance": MATCH_TOLERANCE,
+            "matched": spread <= MATCH_TOLERANCE}
 
 
 def register() -> None:
