@@ -125,56 +125,84 @@ def _gaussian_filter_torch(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tenso
     return F.conv2d(F.conv2d(xp, ky, groups=c), kx, groups=c)
 
 
-def _blur_plane_(plane: torch.Tensor, weights: list[float], out: torch.Tensor) -> None:
-    """Blur one H×W plane into ``out``: H pass then W pass, each a sum of shifted slices of the
-    'reflect'-padded plane.  One plane at a time stays in cache, which on CPU makes this float64
-    blur about twice as fast as SciPy's ``correlate1d`` and far faster than float64 ``conv2d``."""
-    r = (len(weights) - 1) // 2
-    h, w = plane.shape
-    pad = torch.cat((plane[:r].flip(0), plane, plane[h - r:].flip(0)), 0)
-    rows = pad[0:h] * weights[0]
-    for k in range(1, len(weights)):
-        rows.add_(pad[k:k + h], alpha=weights[k])
-    pad = torch.cat((rows[:, :r].flip(1), rows, rows[:, w - r:].flip(1)), 1)
-    torch.mul(pad[:, 0:w], weights[0], out=out)
-    for k in range(1, len(weights)):
-        out.add_(pad[:, k:k + w], alpha=weights[k])
+class _PlaneBlur:
+    """Float64 Gaussian blur of a small stack of H×W planes with SciPy 'reflect' borders, into reused buffers.
+
+    Each pass is a sum of shifted slices of the padded planes; a few planes at a time stay in cache and
+    nothing is allocated per call, which on CPU is several times faster than float64 ``conv2d`` (which has
+    no vectorised kernel) and than SciPy's ``correlate1d``."""
+
+    def __init__(self, kernel: torch.Tensor, shape: tuple[int, int, int], dtype) -> None:
+        self.weights = [float(v) for v in kernel]
+        self.r = r = (len(self.weights) - 1) // 2
+        b, self.h, self.w = shape
+        self.pad_rows = torch.empty(b, self.h + 2 * r, self.w, dtype=dtype)
+        self.rows = torch.empty(b, self.h, self.w, dtype=dtype)
+        self.pad_cols = torch.empty(b, self.h, self.w + 2 * r, dtype=dtype)
+
+    def __call__(self, planes: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        r, h, w, wts = self.r, self.h, self.w, self.weights
+        pr, rows, pc = self.pad_rows, self.rows, self.pad_cols
+        pr[:, r:r + h].copy_(planes)
+        pr[:, :r].copy_(planes[:, :r].flip(1))
+        pr[:, r + h:].copy_(planes[:, h - r:].flip(1))
+        torch.mul(pr[:, 0:h], wts[0], out=rows)
+        for k in range(1, len(wts)):
+            rows.add_(pr[:, k:k + h], alpha=wts[k])
+        pc[..., r:r + w].copy_(rows)
+        pc[..., :r].copy_(rows[..., :r].flip(2))
+        pc[..., r + w:].copy_(rows[..., w - r:].flip(2))
+        torch.mul(pc[..., 0:w], wts[0], out=out)
+        for k in range(1, len(wts)):
+            out.add_(pc[..., k:k + w], alpha=wts[k])
+        return out
 
 
-def _gaussian_filter_cpu(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
-    """The same blur as :func:`_gaussian_filter_torch`, plane by plane (CPU path)."""
-    weights = [float(v) for v in kernel]
-    out = torch.empty_like(x)
-    for i in range(x.shape[0]):
-        for c in range(x.shape[1]):
-            _blur_plane_(x[i, c], weights, out[i, c])
+def _ssim_map_cpu(p: torch.Tensor, t: torch.Tensor, kernel: torch.Tensor, c1: float, c2: float) -> torch.Tensor:
+    """:func:`ssim_map` channel by channel (CPU path): four moment planes blurred together, then the formula.
+    Works best with one torch thread on a busy machine (small ops; see benchmarks/RESULTS-bench.md)."""
+    n, c, h, w = p.shape
+    blur = _PlaneBlur(kernel, (4, h, w), p.dtype)
+    src = torch.empty(4, h, w, dtype=p.dtype)
+    mom = torch.empty(4, h, w, dtype=p.dtype)
+    ux, uy, uxx_yy, uxy = mom
+    num, den = torch.empty(h, w, dtype=p.dtype), torch.empty(h, w, dtype=p.dtype)
+    out = torch.empty_like(p)
+    for i in range(n):
+        for ch in range(c):
+            x, y = p[i, ch], t[i, ch]
+            src[0].copy_(x)
+            src[1].copy_(y)
+            torch.mul(x, x, out=src[2]).addcmul_(y, y)
+            torch.mul(x, y, out=src[3])
+            blur(src, mom)
+            # the formula of the convolution path, in place
+            uxuy = ux * uy
+            mu_sq = ux.square().add_(uy.square())
+            torch.mul(uxuy, 2, out=num).add_(c1).mul_(uxy.sub_(uxuy).mul_(2).add_(c2))
+            torch.add(mu_sq, c1, out=den).mul_(uxx_yy.sub_(mu_sq).add_(c2))
+            torch.div(num, den, out=out[i, ch])
     return out
-
-
-def _gaussian_filter(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
-    """Gaussian blur of every channel with SciPy 'reflect' borders (as ``scipy.ndimage.gaussian_filter``)."""
-    r = (kernel.numel() - 1) // 2
-    if r > min(x.shape[-2:]):
-        raise ValueError(f"SSIM needs frames of at least {r}×{r} pixels, got {x.shape[-1]}×{x.shape[-2]}")
-    if x.device.type == "cpu" and not x.requires_grad:
-        return _gaussian_filter_cpu(x, kernel)
-    return _gaussian_filter_torch(x, kernel)
 
 
 def ssim_map(pred: torch.Tensor, target: torch.Tensor, *, data_range: float = 1.0) -> torch.Tensor:
     """Full-size ``N×3×H×W`` SSIM map, as ``skimage.metrics.structural_similarity(full=True,
     gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1)`` per channel."""
     p, t = check_pair(pred, target)
+    r = int(SSIM_TRUNCATE * SSIM_SIGMA + 0.5)
+    if r > min(p.shape[-2:]):
+        raise ValueError(f"SSIM needs frames of at least {r}×{r} pixels, got {p.shape[-1]}×{p.shape[-2]}")
     kernel = _gaussian_kernel1d(SSIM_SIGMA, SSIM_TRUNCATE, p.dtype, p.device)
+    c1, c2 = (SSIM_K1 * data_range) ** 2, (SSIM_K2 * data_range) ** 2
+    if p.device.type == "cpu" and not (p.requires_grad or t.requires_grad):
+        return _ssim_map_cpu(p, t, kernel, c1, c2)
     c = p.shape[1]
-    # one blur for the moments of every channel; σx² and σy² only appear summed, so blur(x² + y²)
-    # replaces blur(x²) and blur(y²) (four maps instead of five; equal up to rounding)
-    moments = _gaussian_filter(torch.cat((p, t, p * p + t * t, p * t), dim=1), kernel)
+    # σx² and σy² only appear summed, so blur(x² + y²) replaces blur(x²) and blur(y²): four maps, not five
+    moments = _gaussian_filter_torch(torch.cat((p, t, p * p + t * t, p * t), dim=1), kernel)
     ux, uy, uxx_yy, uxy = moments.split(c, dim=1)
     uxuy = ux * uy
-    vx_vy, vxy = uxx_yy - ux * ux - uy * uy, uxy - uxuy
-    c1, c2 = (SSIM_K1 * data_range) ** 2, (SSIM_K2 * data_range) ** 2
-    return ((2 * uxuy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx_vy + c2))
+    mu_sq = ux * ux + uy * uy
+    return ((2 * uxuy + c1) * (2 * (uxy - uxuy) + c2)) / ((mu_sq + c1) * (uxx_yy - mu_sq + c2))
 
 
 def _ssim_update(smap: torch.Tensor, mask: torch.Tensor | None = None):
