@@ -115,6 +115,8 @@ class GANHarmonizer:
 
     def _mask_for(self, inp: torch.Tensor, given: torch.Tensor | None) -> torch.Tensor:
         shape = (inp.shape[0], 1, *inp.shape[-2:])
+        if not self.takes_mask:
+            return None  # a mask-free generator has no mask input
         if self.mask_mode == "given":
             return given.to(self.device)
         if self.mask_mode == "discriminator":
