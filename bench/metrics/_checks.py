@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 
 COMPUTE_DTYPE = torch.float64
+RANGE_SLACK = 1e-3  # frames a little outside [0, 1] (rounding in a method) pass; −1…1 or 0…255 frames do not
 
 
 def as_frames(x: torch.Tensor, name: str, channels: int | None = 3) -> torch.Tensor:
@@ -22,8 +23,20 @@ def as_frames(x: torch.Tensor, name: str, channels: int | None = 3) -> torch.Ten
     return x.to(COMPUTE_DTYPE).contiguous()
 
 
+def as_images(x: torch.Tensor, name: str) -> torch.Tensor:
+    """RGB frames ``N×3×H×W``: float values in [0, 1] (integer tensors and other ranges are errors)."""
+    if isinstance(x, torch.Tensor) and not (x.is_floating_point() or x.dtype == torch.bool):
+        raise TypeError(f"{name} must be a float tensor in [0, 1], got dtype {x.dtype} (divide 8-bit frames by 255)")
+    f = as_frames(x, name)
+    if f.numel():
+        lo, hi = float(f.min()), float(f.max())
+        if lo < -RANGE_SLACK or hi > 1 + RANGE_SLACK:
+            raise ValueError(f"{name} must hold values in [0, 1], found [{lo:.4g}, {hi:.4g}]")
+    return f
+
+
 def check_pair(pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    p, t = as_frames(pred, "pred"), as_frames(target, "target")
+    p, t = as_images(pred, "pred"), as_images(target, "target")
     if p.shape != t.shape:
         raise ValueError(f"pred {tuple(p.shape)} and target {tuple(t.shape)} differ in shape")
     return p, t
@@ -50,7 +63,7 @@ def check_flow(flow: torch.Tensor, frames: torch.Tensor, name: str) -> torch.Ten
 
 
 def check_clip(frames: torch.Tensor, name: str = "pred") -> torch.Tensor:
-    f = as_frames(frames, name)
+    f = as_images(frames, name)
     if f.shape[0] < 2:
         raise ValueError(f"{name}: a temporal metric needs a clip of at least 2 frames, got {f.shape[0]}")
     return f

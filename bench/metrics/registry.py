@@ -13,7 +13,7 @@ from typing import Callable
 import torch
 
 from . import image, temporal
-from ._checks import as_frames, check_clip, check_flow, check_mask, check_pair, safe_ratio
+from ._checks import as_images, check_clip, check_flow, check_mask, check_pair, safe_ratio
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def evaluate_clip(pred: torch.Tensor, *, gt: torch.Tensor | None = None, mask: t
 def _evaluate(names, pred, gt, mask, flow_bw, flow_fw, valid_bw) -> dict[str, torch.Tensor]:
     out: dict[str, torch.Tensor] = {}
     # convert once to float64; the functions below then see float64 and do not copy again
-    p = check_clip(pred) if any(METRICS[n].temporal for n in names) else as_frames(pred, "pred")
+    p = check_clip(pred) if any(METRICS[n].temporal for n in names) else as_images(pred, "pred")
     x = check_pair(p, gt)[1] if gt is not None else None
     m = check_mask(mask, p) if mask is not None else None
     stats = {}

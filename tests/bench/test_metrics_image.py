@@ -111,3 +111,12 @@ def test_convolution_path_matches_skimage_too(pair):
     for i in range(pred.shape[0]):
         _, full = structural_similarity(_hwc(pred, i), _hwc(target, i), full=True, **SK_SSIM)
         assert ours[i].item() == pytest.approx(full[mask[i, 0].numpy().astype(bool)].mean(), abs=1e-12)
+
+
+def test_frames_must_be_float_in_unit_range(pair):
+    pred, target, _ = pair
+    with pytest.raises(TypeError, match="pred must be a float tensor.*255"):
+        F.mse((pred * 255).to(torch.uint8), target)
+    with pytest.raises(ValueError, match=r"target must hold values in \[0, 1\]"):
+        F.psnr(pred, target * 2 - 1)
+    assert torch.isfinite(F.mse(pred + 1e-4, target)).all()  # rounding slack is tolerated
