@@ -14,11 +14,12 @@ import pandas as pd
 
 from reports import figures
 from reports.claims import write_claims
+from reports.paper import PAIRWISE_WITH_D
 from reports.pipeline import StepContext
 from reports.steps import QUESTION_SOURCES, run_dir_of
 from reports.tables import ReportContext, collect_measurements, write_tables
 
-FIGURE_METHODS = ("realism_cnn", "dih", "full")  # the paper's Fig. 4/5 columns after the input
+FIGURE_METHODS = ("realism_cnn", "dih", "full", "no_adv")  # Fig. 4/5 columns after the input; no_adv: Fig. 6 (without D)
 
 
 def load_measurements(root: Path) -> tuple[pd.DataFrame, dict]:
@@ -91,6 +92,20 @@ def render_figures(root: Path, out: Path, ctx: StepContext) -> list[str]:
     return [str(Path(p).relative_to(out.parent)) for p in written]
 
 
+def pairwise_section(root: Path, simulated: bool) -> str:
+    """The with/without-D study as the paper reports it (shares of choices), beside the paper's."""
+    shares = pd.read_csv(root / "study" / "pairwise_percentages.csv")
+    lines = ["## Pairwise study: with vs without the discriminator" + (" (SIMULATED)" if simulated else ""), "",
+             "| pair | choices | prefer first | prefer second | ties |", "|---|---|---|---|---|"]
+    for r in shares.to_dict("records"):
+        lines.append(f"| {r['method_a']} vs {r['method_b']} | {r['n']} | {r['a_wins_pct']:.0f}% | "
+                     f"{r['b_wins_pct']:.0f}% | {r['tie_pct']:.0f}% |")
+    p = PAIRWISE_WITH_D
+    lines.append(f"| paper: with D vs without D | {p['choices']} | {100 * p['prefer_with_d']:.0f}% | "
+                 f"{100 * p['prefer_without_d']:.0f}% | {100 * p['tie']:.0f}% |")
+    return "\n".join(lines) + "\n"
+
+
 def report_step(ctx: StepContext) -> dict:
     out = ctx.fresh()
     measurements, info = load_measurements(ctx.root)
@@ -107,6 +122,7 @@ def report_step(ctx: StepContext) -> dict:
     index.append(f"User studies: {study}.\n")
     for table_id, paths in tables.items():
         index.append(paths["md"].read_text())
+    index.append(pairwise_section(ctx.root, "pairwise" in simulated))
     index.append(f"See [claims.md](claims.md) for the paper's claims checked one by one.\n")
     index.append("## Figures\n")
     index += [f"- [{p}]({p})" for p in figs]

@@ -42,7 +42,7 @@ def _samples_step(ctx):
         mask = np.zeros((2, 16, 16), bool)
         mask[:, 4:12, 4:12] = True
         arrays = {"composite": clip, "mask": mask, "dmap": rng.random((2, 1, 16, 16)).astype(np.float32),
-                  **{f"out__{m}": clip for m in ("realism_cnn", "dih", "full")}}
+                  **{f"out__{m}": clip for m in ("realism_cnn", "dih", "full", "no_adv")}}
         if which == "synthetic":
             arrays["gt"] = clip
         np.savez(ctx.out_dir / f"{which}__c0.npz", **arrays)
@@ -97,7 +97,10 @@ def test_simulated_study_flows_into_tables_and_is_labelled(tmp_path):
     assert set(answers.question) == {"realism", "temporal"} and (answers.simulated.astype(str).str.lower() == "true").all()
     for name in ("fig5_visual_c0.png", "fig4_hsv_c0.png", "fig7_disharmony_maps.png", "training_curves.png"):
         assert (report / "figures" / name).exists()
-    assert "Table IV" in (report / "README.md").read_text()
+    readme = (report / "README.md").read_text()
+    assert "Table IV" in readme and "with vs without the discriminator (SIMULATED)" in readme
+    shares = pd.read_csv(tmp_path / "study" / "pairwise_percentages.csv").iloc[0]
+    assert f"| {shares.method_a} vs {shares.method_b} | 60 | {shares.a_wins_pct:.0f}% |" in readme
     assert set(json.loads((tmp_path / "stamps" / "report.json").read_text())["info"]["tables"]) == set(TABLES)
 
 
