@@ -5,9 +5,10 @@ A run folder written by ``train_baseline("dih" | "resnet", ...)`` (i.e. by
 frame by frame, like the originals (no temporal state).
 
 Background: the paper does not say that DIH or the ResNet paste their output back over
-the input background, and Tsai et al. output the whole image, so we return the network's
-output as is (``keeps_background = False``); the background error they make is part of
-what the metrics measure.  The network runs at the clip's own resolution (all layers are
+the input background, and Tsai et al. output the whole image, so by default we return the
+network's output as is (``keeps_background = False``); the background error they make is
+part of what the metrics measure.  ``paste_background=True`` returns ``O·M + I·(1−M)``
+instead (then ``keeps_background = True``), for users who want the foreground change only.  The network runs at the clip's own resolution (all layers are
 convolutional; sizes that are not multiples of the network's stride are padded inside).
 """
 from __future__ import annotations
@@ -33,13 +34,17 @@ class LearnedGenerator:
     keeps_background = False
 
     def __init__(self, checkpoint: str | os.PathLike, *, which: str = "best", batch_size: int = 8,
-                 device: str = "cpu"):
+                 device: str = "cpu", paste_background: bool = False):
         self.inner = GANHarmonizer(checkpoint, "given", which=which, device=device, chunk=batch_size, arch=self.arch)
         self.config = self.inner.config
+        self.keeps_background = bool(paste_background)
 
     def harmonize(self, frames: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         check_clip(frames, masks, where=self.name)
-        return self.inner.harmonize(frames, masks)
+        out = self.inner.harmonize(frames, masks)
+        if self.keeps_background:
+            out = out * masks + frames * (1 - masks)
+        return out
 
 
 class DIH(LearnedGenerator):

@@ -72,3 +72,15 @@ def test_a_dih_run_is_not_accepted_as_resnet(dih_run):
 
     with pytest.raises(CheckpointError, match="resnet"):
         get_method("resnet", checkpoint=dih_run)
+
+
+def test_paste_background_option_keeps_the_background_exactly(dih_run, tiny_data):
+    frames, masks = _clip(tiny_data, "test", 0)
+    raw = get_method("dih", checkpoint=dih_run)
+    pasted = get_method("dih", checkpoint=dih_run, paste_background=True)
+    assert not raw.keeps_background and pasted.keeps_background
+    out_raw, out = raw.harmonize(frames, masks), pasted.harmonize(frames, masks)
+    bg, fg = (masks == 0).expand_as(frames), (masks == 1).expand_as(frames)
+    assert torch.equal(out[bg], frames[bg])
+    assert not torch.equal(out_raw[bg], frames[bg])  # the raw network does change the background
+    assert torch.allclose(out[fg], out_raw[fg])
