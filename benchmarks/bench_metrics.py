@@ -143,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames", type=int, default=5)
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--repeats", type=int, default=2, help="time each path this many times, keep the best")
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch and OpenCV threads (1: on a shared machine two torch threads slow small ops down)")
     return p
 
 
@@ -159,7 +160,7 @@ def main(argv=None) -> dict:
         best, result = math.inf, None
         for _ in range(args.repeats):
             start = time.perf_counter()
-            result = [fn(*c) for c in tqdm(inputs, desc=name, leave=False)]
+            result = [fn(*c) for c in tqdm(inputs, desc=name, leave=False, disable=None)]
             best = min(best, time.perf_counter() - start)
         return best, result
 

@@ -50,11 +50,14 @@ __all__ = ["mse", "psnr", "fmse", "fpsnr", "mse255", "fmse255", "ssim", "fssim",
 def _mse_update(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None):
     """Per-frame ``(sum of squared errors, number of observations)``; with a mask only its pixels count."""
     p, t = check_pair(pred, target)
-    sq = (p - t).square()
+    return _mse_stats((p - t).square(), None if mask is None else check_mask(mask, p))
+
+
+def _mse_stats(sq: torch.Tensor, mask: torch.Tensor | None):
+    """Sufficient statistics from the squared error ``sq`` (N×C×H×W), over all pixels or the mask's."""
     if mask is None:
-        return sq.sum(dim=(1, 2, 3)), torch.full((p.shape[0],), float(sq[0].numel()), dtype=sq.dtype)
-    m = check_mask(mask, p)
-    return (sq * m).sum(dim=(1, 2, 3)), 3.0 * m.sum(dim=(1, 2, 3))
+        return sq.sum(dim=(1, 2, 3)), torch.full((sq.shape[0],), float(sq[0].numel()), dtype=sq.dtype)
+    return (sq * mask).sum(dim=(1, 2, 3)), sq.shape[1] * mask.sum(dim=(1, 2, 3))
 
 
 def _mse_compute(sum_sq: torch.Tensor, n_obs: torch.Tensor) -> torch.Tensor:

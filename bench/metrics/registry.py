@@ -100,10 +100,11 @@ def _evaluate(names, pred, gt, mask, flow_bw, flow_fw, valid_bw) -> dict[str, to
     x = check_pair(p, gt)[1] if gt is not None else None
     m = check_mask(mask, p) if mask is not None else None
     stats = {}
-    if {"mse", "psnr", "mse255"} & set(names):
-        stats["all"] = image._mse_update(p, x)
-    if {"fmse", "fpsnr", "fmse255"} & set(names):
-        stats["fg"] = image._mse_update(p, x, m)
+    if {"mse", "psnr", "mse255", "fmse", "fpsnr", "fmse255"} & set(names):
+        sq = (p - x).square()
+        stats["all"] = image._mse_stats(sq, None)
+        if m is not None:
+            stats["fg"] = image._mse_stats(sq, m)
     smap = image.ssim_map(p, x) if {"ssim", "fssim"} & set(names) else None
     warped = _shared_warps(names, p, x, m, flow_bw, flow_fw, valid_bw)
     for n in names:
