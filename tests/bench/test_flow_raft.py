@@ -54,6 +54,10 @@ def test_raft_runs_the_weights_of_a_local_checkpoint(ptlflow, tmp_path):
         direct = net.eval()({"images": torch.stack((a.flip(1), b.flip(1)), dim=1)})["flows"][:, 0]
     assert torch.allclose(flow, direct, atol=1e-5)
     assert est.settings()["weights_sha1"] and est.settings()["model"] == "raft_small"
-    # weights of another architecture do not load silently
+    # weights that do not fit the architecture (here: one tensor missing) do not load silently
+    state = dict(net.state_dict())
+    state.pop(next(iter(state)))
+    partial = tmp_path / "partial.ckpt"
+    torch.save({"state_dict": state}, partial)
     with pytest.raises(FlowError, match="does not fit"):
-        get_estimator("raft", ckpt_path=path, model="raft").estimate(a, b)
+        get_estimator("raft", ckpt_path=partial, model="raft_small").estimate(a, b)
