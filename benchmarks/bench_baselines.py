@@ -84,7 +84,7 @@ def main(argv=None):
         lines.append(f"| {profile} | {p['unet']:,} | {p['resnet']:,} | {p['dih']:,} | "
                      f"{rep['max_relative_difference']:.1%} | {realism:,} |")
     lines += ["", "### CPU time (median of repeats)", "",
-              "| method | profile | frame size | inference ms/frame | training ms/step (batch) |", "|---|---|---|---|---|"]
+              "| method | profile | frame size | inference ms/frame | training ms/step (frames per step) |", "|---|---|---|---|---|"]
     for profile, size, batch in (("tiny", 32, 8), ("quick", 64, 8)):
         for r in bench(profile, size, batch, args.repeats):
             train = "—" if r["train_ms_per_step"] != r["train_ms_per_step"] else f"{r['train_ms_per_step']:.1f} ({r['batch']})"
