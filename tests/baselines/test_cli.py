@@ -33,3 +33,13 @@ def test_untrainable_names_are_refused(tiny_data, tmp_path):
     for name, pattern in (("gan", "harmonizer"), ("cut_and_paste", "nothing to train"), ("vgg", "unknown")):
         with pytest.raises((ValueError, KeyError), match=pattern):
             train_baseline(name, "tiny", tiny_data, tmp_path / name)
+
+
+def test_train_dih_via_cli_goes_through_harmonizer(tiny_data, tmp_path):
+    run = main(["train", "dih", "--profile", "tiny", "--data", str(tiny_data), "--out", str(tmp_path / "d"),
+                "--set", "schedule.max_steps=2", "--set", "data.max_val_clips=1", "--no-progress"])
+    config = json.loads((run / "config.json").read_text())
+    assert config["variant"] == "dih" and config["schedule"]["max_steps"] == 2
+    assert json.loads((run / "summary.json").read_text())["steps"] == 2
+    assert json.loads((run / "params.json").read_text())["matched"] is True
+    assert (run / "checkpoints" / "best.pt").is_file()
