@@ -17,6 +17,8 @@ import multiprocessing as mp
 import os
 import shutil
 import uuid
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import cv2
@@ -121,6 +123,10 @@ def _init_worker(source, seed: int, source_options: dict, config: ClipConfig, co
     _WORKER.update(source=source, seed=seed, config=config, counts=counts, out=out)
 
 
+def _build_many(indices: list[int]) -> list[int]:
+    return [_build_one(i) for i in indices]
+
+
 def _build_one(index: int) -> int:
     w = _WORKER
     split = split_of(index, w["counts"])
@@ -193,9 +199,17 @@ def build_dataset(out, *, source: str = "procedural", clips: int, size: int, fra
             _build_one(index)
             bar.update()
     else:
-        with mp.get_context("spawn").Pool(min(workers, len(todo)), _init_worker, init_args) as pool:
-            for _ in pool.imap_unordered(_build_one, todo, chunksize=max(1, min(16, len(todo) // (4 * workers)))):
-                bar.update()
+        step = max(1, min(16, len(todo) // (4 * workers)))
+        chunks = [todo[i:i + step] for i in range(0, len(todo), step)]
+        try:  # an executor (unlike mp.Pool) reports a dead worker instead of waiting for it forever
+            with ProcessPoolExecutor(min(workers, len(todo)), mp_context=mp.get_context("spawn"),
+                                     initializer=_init_worker, initargs=init_args) as pool:
+                for done in pool.map(_build_many, chunks):
+                    bar.update(len(done))
+        except BrokenProcessPool as exc:
+            raise RuntimeError(
+                "a dataset worker process died. Workers are started with 'spawn', which re-imports the calling "
+                "script: guard its top level with `if __name__ == \"__main__\":`, or pass workers=1") from exc
     bar.close()
     write_manifest_streamed(out, iter_manifest(out, clips, counts))
     return out
