@@ -44,3 +44,16 @@ def test_run_records_matched_parameter_counts(name, request):
         assert abs(counts[arch] - counts["unet"]) <= 0.10 * counts["unet"]
     config = json.loads((run / "config.json").read_text())
     assert config["model"]["arch"] == name and config["loss"]["adversarial"] is False
+
+
+def test_harmonizer_reloads_a_baseline_run_without_importing_baselines_first(dih_run):
+    """The checkpoint records the module that registered "dih", so a fresh process that only imports
+    harmonizer can still load the run (harmonizer never imports baselines statically)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from harmonizer.infer import load_run; G, D, cfg = load_run(sys.argv[1]); "
+            "assert 'baselines' in sys.modules; print(cfg.model.arch, type(G).__name__, D)")
+    done = subprocess.run([sys.executable, "-c", code, str(dih_run)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["dih", "DIHNet", "None"]
