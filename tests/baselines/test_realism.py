@@ -163,3 +163,10 @@ def test_adjustment_works_under_no_grad_callers(realism_run, tiny_data, context)
     expected = method.harmonize(frames[:2], masks[:2])
     with context():
         assert torch.equal(method.harmonize(frames[:2].clone(), masks[:2].clone()), expected)
+
+
+def test_empty_foreground_is_left_unchanged(realism_run, tiny_data):
+    method = RealismCNN(checkpoint=realism_run, steps=3)
+    frames, masks, _ = _test_frames(tiny_data, "test")
+    empty = torch.zeros_like(masks[:2])
+    assert torch.equal(method.harmonize(frames[:2], empty), frames[:2])

@@ -4,7 +4,8 @@ Each clip is a smooth scene (blended random colours and a ramp) lit by one rando
 applies to background and foreground alike, so the frame is harmonious); the composite
 gives the foreground disc a different random gain and offset per channel, so its
 cut-and-paste MSE is of the paper's order (about 0.012 here; Table I: 0.030).  Frame 1 moves the
-foreground by a whole-pixel translation; the flows are exact for that motion.
+foreground by a whole-pixel translation; the flows are exact for that motion, but every
+pixel is marked valid (disocclusions are ignored: no baselines test uses flow).
 """
 from __future__ import annotations
 
