@@ -5,7 +5,7 @@ applies to background and foreground alike, so the frame is harmonious); the com
 gives the foreground disc a different random gain and offset per channel, so its
 cut-and-paste MSE is of the paper's order (about 0.012 here; Table I: 0.030).  Frame 1 moves the
 foreground by a whole-pixel translation; the flows are exact for that motion, but every
-pixel is marked valid (disocclusions are ignored: no baselines test uses flow).
+pixel is marked valid (disocclusions ignored; the flows only feed the trainers' temporal term).
 """
 from __future__ import annotations
 
