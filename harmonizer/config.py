@@ -65,6 +65,7 @@ class ModelConfig:
     depth: int = 7  # number of stride-2 levels (bottleneck is size / 2**depth)
     max_channels: int = 512
     norm: str = "instance"
+    output: str = "direct"  # G: direct = tanh(UNet) (paper) | residual = tanh(atanh(I) + UNet), starts at identity
     d_base_channels: int = 64  # discriminator: the same UNet shape, its own width
     d_depth: int = 7
     options: dict = field(default_factory=dict)  # architecture-specific settings (baselines)
@@ -152,7 +153,8 @@ def _profile(name: str) -> TrainConfig:
     if name == "tiny":
         return TrainConfig(
             profile="tiny",
-            model=ModelConfig(base_channels=8, depth=3, max_channels=32, d_base_channels=8, d_depth=3),
+            model=ModelConfig(base_channels=8, depth=3, max_channels=32, d_base_channels=8, d_depth=3,
+                              output="residual"),
             optim=OptimConfig(lr=2e-3),  # short schedules need a larger step than the paper's 2e-4
             data=DataConfig(size=32, batch_size=4, cache=True),
             # one thread: for 32² tensors extra threads only add synchronisation (10× slower on a busy CPU)
@@ -161,10 +163,11 @@ def _profile(name: str) -> TrainConfig:
     if name == "quick":
         return TrainConfig(
             profile="quick",
-            model=ModelConfig(base_channels=16, depth=4, max_channels=128, d_base_channels=16, d_depth=4),
+            model=ModelConfig(base_channels=16, depth=4, max_channels=128, d_base_channels=16, d_depth=4,
+                              output="residual"),
             optim=OptimConfig(lr=1e-3),
             data=DataConfig(size=64, batch_size=8, cache=True, max_val_clips=64),
-            schedule=ScheduleConfig(epochs=50, max_steps=500, log_every=25),
+            schedule=ScheduleConfig(epochs=50, max_steps=300, log_every=25),
         )
     if name == "paper":
         return TrainConfig(profile="paper")

@@ -30,7 +30,7 @@ def register_architecture(name: str, builder: Builder, *, module: str | None = N
 
 def _build_unet(model_cfg) -> nn.Module:
     return UNetGenerator(in_mask=model_cfg.in_mask, base_channels=model_cfg.base_channels, depth=model_cfg.depth,
-                         max_channels=model_cfg.max_channels, norm=model_cfg.norm)
+                         max_channels=model_cfg.max_channels, norm=model_cfg.norm, output=model_cfg.output)
 
 
 register_architecture("unet", _build_unet)

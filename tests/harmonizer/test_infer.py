@@ -24,7 +24,7 @@ def data(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def run(data, tmp_path_factory):
-    return train(get_config("tiny", schedule__max_steps=3), data, tmp_path_factory.mktemp("r") / "full",
+    return train(get_config("tiny", schedule__max_steps=3, model__output="direct"), data, tmp_path_factory.mktemp("r") / "full",
                  progress=False, tensorboard=False)
 
 

@@ -73,3 +73,13 @@ def test_registry_builds_registered_architecture_and_explains_unknown():
         ARCHITECTURES.pop("test_tiny")
     with pytest.raises(KeyError, match="unknown architecture 'unett'.*Did you mean unet"):
         ensure_architecture("unett")
+
+
+def test_residual_generator_starts_as_the_identity_and_direct_does_not():
+    x = torch.rand(2, 3, 32, 32) * 1.8 - 0.9
+    m = torch.ones(2, 1, 32, 32)
+    res = build_generator(get_config("tiny", model__output="residual").model)
+    assert torch.allclose(res(x, m), x, atol=1e-5)  # zero-initialised last layer: O = tanh(atanh(I)) = I
+    direct = build_generator(get_config("tiny", model__output="direct").model)
+    assert not torch.allclose(direct(x, m), x, atol=1e-2)
+    assert get_config("paper").model.output == "direct"  # the paper's parameterisation
