@@ -30,6 +30,7 @@ def one_build(clips: int, size: int, workers: int) -> dict:
         start = time.perf_counter()
         build_dataset(Path(tmp) / "d", clips=clips, size=size, frames=2, seed=0, workers=workers, progress=False)
         wall = time.perf_counter() - start
+        main_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the disk walk below
         disk = sum(p.stat().st_size for p in Path(tmp).rglob("*") if p.is_file())
     kids, me = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
     cpu = kids.ru_utime + kids.ru_stime + me.ru_utime + me.ru_stime
@@ -39,7 +40,7 @@ def one_build(clips: int, size: int, workers: int) -> dict:
             # an idle W-core machine builds about W / cpu_s_per_clip clips per second
             "cpu_s_per_clip": round(cpu / clips, 4), "idle_estimate_clips_per_s": round(workers * clips / cpu, 2),
             "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
-            "main_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "main_peak_rss_mb": round(main_rss, 1),
             "disk_mb_per_clip": round(disk / clips / 2**20, 3)}
 
 
