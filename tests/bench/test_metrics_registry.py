@@ -90,3 +90,13 @@ def test_metric_collection_streams_clips(clip):
     assert res["mse"]["mean"] == pytest.approx(per_frame.mean().item(), rel=1e-12)
     assert res["fmse"]["n_nan"] == 1 and res["fmse"]["n"] == 5
     assert res["mse"]["higher_is_better"] is False
+
+
+def test_needs_list_the_positional_inputs_of_each_function(clip):
+    """``spec.fn(pred, *inputs in the order of needs)`` works for every metric (valid_bw left at its default)."""
+    by_need = {"gt": clip["gt"], "mask": clip["mask"], "flow": clip["flow_bw"], "flow_fw": clip["flow_fw"]}
+    shared = evaluate_clip(clip["pred"], gt=clip["gt"], mask=clip["mask"], flow_bw=clip["flow_bw"],
+                           flow_fw=clip["flow_fw"])
+    for name, spec in METRICS.items():
+        direct = spec.fn(clip["pred"], *[by_need[k] for k in spec.needs])
+        assert torch.allclose(direct, shared[name], rtol=1e-12, atol=0, equal_nan=True), name
