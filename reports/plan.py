@@ -150,11 +150,11 @@ def get_plan(profile: str) -> ProfilePlan:
         return ProfilePlan(
             profile="quick", datasets=_datasets(clips=400, size=64, scenes=4, seed=0,
                                                       fractions={"train": 0.8, "val": 0.05, "test": 0.15}),
-            trainings=_trainings({"schedule.max_steps": 150, "data.max_val_clips": 16},
-                                 {"steps": 300, "val_every": 100}),
+            trainings=_trainings({"schedule.max_steps": 100, "data.max_val_clips": 16},
+                                 {"steps": 200, "val_every": 100}),
             realworld=RealWorldPlan(foregrounds=3, backgrounds=3, frames=6, size=64, variants=2),
             study=StudyPlan(rankings=240, pairwise=540), max_test_clips=60, figure_clips=3,
-            description="64² procedural data, 400 clips per dataset, 150 training steps per model",
+            description="64² procedural data, 400 clips per dataset, 100 training steps per model (batch 8)",
             **common)
     if profile == "paper":
         return ProfilePlan(

@@ -72,10 +72,13 @@ def train_step(ctx: StepContext) -> dict:
             ctx.fresh()
         run_dir = train_baseline(c["variant"], c["profile"], data_dir, run, progress=ctx.progress, **overrides)
     else:
-        from harmonizer.config import get_config
+        from harmonizer.config import config_to_dict, get_config
         from harmonizer.train import train
 
         config = get_config(c["profile"], c["variant"], **overrides)
+        if resume and _saved_config(run) != json.loads(json.dumps(config_to_dict(config))):
+            ctx.fresh()  # the interrupted attempt trained another config: it cannot be resumed
+            resume = False
         init_from = run_dir_of(ctx, c["init_from"]) if c.get("init_from") else None
         run_dir = train(config, data_dir, run, resume=resume, init_from=init_from, progress=ctx.progress)
     run_dir = Path(run_dir)
@@ -83,6 +86,14 @@ def train_step(ctx: StepContext) -> dict:
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else {}
     return {"run_dir": str(run_dir), "resumed": resume,
             "summary": {k: v for k, v in summary.items() if isinstance(v, (int, float, str))}}
+
+
+def _saved_config(run: Path) -> dict | None:
+    path = run / "config.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
 
 
 # ------------------------------------------------------------------ scoring
