@@ -139,3 +139,15 @@ def test_registry_names_and_errors(tmp_path):
         get_estimator("dis", wrong_option=1)
     with pytest.raises(ValueError, match="unknown DIS preset"):
         get_estimator("dis", preset="slowest")
+
+
+def test_gt_estimator_binds_a_dataset_sample(tiny_dancing):
+    """The 'gt' estimator on a VideoSample read from a built Dancing dataset returns its stored flows."""
+    from bench.datasets import open_dataset
+
+    reader = open_dataset(tiny_dancing)
+    sample = reader.load(reader.clip_ids()[0])
+    est = get_estimator("gt", sample=sample)
+    bw, fw = est.clip_flows(sample.composite)
+    assert torch.equal(bw, sample.flow_bw) and torch.equal(fw, sample.flow_fw)
+    assert torch.equal(est.estimate(sample.gt[1:], sample.gt[:-1]), sample.flow_bw)
