@@ -13,6 +13,8 @@ items ``DancingDataset`` reads back from that build (PNG is lossless).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 from torch.utils.data import Dataset
@@ -71,7 +73,8 @@ class OnTheFlyDataset(Dataset):
         _check_split(split)
         self.source = make_source(source, seed, source_options)
         self.config = ClipConfig(size=size, frames=frames, style=style, scenes=scenes, p_transfer=p_transfer,
-                                 luts=tuple(luts), motion=motion or MotionConfig())
+                                 luts=tuple(str(Path(p).resolve()) for p in luts),
+                                 motion=motion or MotionConfig())
         self.seed, self.split = int(seed), split
         self.indices = split_indices(split, split_counts(clips, split_fractions or paper_fractions()))
 
