@@ -147,7 +147,10 @@ def _config_differences(a: dict, b: dict) -> list[str]:
 def _epoch_batches(n: int, batch_size: int, seed: int, epoch: int, dist: _Dist) -> list[list[int]]:
     """This rank's batches for ``epoch``: a permutation drawn from (seed, epoch), so resuming replays it."""
     gen = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
-    order = torch.randperm(n, generator=gen).tolist()[dist.rank::dist.world]
+    order = torch.randperm(n, generator=gen).tolist()
+    if dist.world > 1:  # every rank must take the same number of steps, or DDP's all-reduce waits forever
+        order = order[: max(n // dist.world, 1) * dist.world]
+    order = order[dist.rank::dist.world]
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 

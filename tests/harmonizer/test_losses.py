@@ -93,3 +93,16 @@ def test_stored_flow_warps_frame_onto_next_on_valid_pixels():
     assert valid.sum() > 0.5 * valid.numel()
     assert diff[valid].max() < 1e-5  # integer shift: exact
     assert diff[~valid].max() > 1e-3  # the excluded pixels really lack a correspondence
+
+
+def test_shared_dataset_flow_warps_frame_onto_next(tiny_dancing):
+    """The builder's stored backward flow (subpixel, layered motion) maps X_0 onto X_1 on valid pixels."""
+    from harmonizer.data.datasets import DancingDataset
+
+    item = DancingDataset(tiny_dancing, "train")[0]
+    warped = backward_warp(item["gt"][:1], item["flow_bw"][:1])
+    diff = (warped - item["gt"][1:2]).abs().amax(1)[0]
+    valid = item["valid_bw"][0, 0].bool()
+    assert valid.float().mean() > 0.5
+    assert diff[valid].max() < 3 / 255  # 8-bit rounding and bilinear interpolation only
+    assert diff[~valid].mean() > 10 * diff[valid].mean()
