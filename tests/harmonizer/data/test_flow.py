@@ -174,3 +174,25 @@ def test_lut_adjusted_composite_is_the_lut_applied_to_the_ground_truth(tmp_path)
         m = c.mask[0]
         diff = np.abs(c.composite[0][m].astype(int) - c.gt[0][m][:, ::-1])
         assert diff.max() <= 1
+
+
+def test_inpainting_fills_the_foreground_with_the_surrounding_background():
+    from harmonizer.data.clips import inpaint_background
+
+    image = np.full((32, 32, 3), [0.2, 0.6, 0.4], np.float32)
+    mask = np.zeros((32, 32), bool)
+    mask[8:20, 10:22] = True
+    image[mask] = [1.0, 0.0, 1.0]  # a magenta "person" on a flat green wall
+    filled = inpaint_background(image, mask)
+    # Telea inpaints in 8 bits with rounded weighted averages: a few grey levels off a flat wall, no magenta left
+    np.testing.assert_allclose(filled, np.full_like(image, [0.2, 0.6, 0.4]), atol=4 / 255)
+    far = np.ones((32, 32), bool)
+    far[5:23, 7:25] = False  # beyond the 2-pixel dilation the original pixels are kept exactly
+    np.testing.assert_array_equal(filled[far], image[far])
+
+
+@pytest.mark.parametrize("kwargs,match", [({"style": "davis"}, "unknown style"), ({"frames": 1}, "at least 2 frames"),
+                                          ({"size": 4}, "at least 8")])
+def test_clip_config_rejects_bad_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ClipConfig(**kwargs)
