@@ -132,7 +132,7 @@ def _evaluate(names, pred, gt, mask, flow_bw, flow_fw, valid_bw) -> dict[str, to
             occluded = temporal._occlusion_from_warped(warped["bw"], warped["fw"])
             out[n] = temporal._weighted_mean(warped["sq"], 1.0 - occluded)
         elif n == "tl_co2net":
-            out[n] = temporal._tl_from_warped(warped["pred"], warped["gt"], warped["mask"], warped["now"], x[1:])
+            out[n] = temporal._tl_from_warped(warped["sq"], warped["gt"], warped["mask"], x[1:])
         elif n == "fr_rtc":
             out[n] = temporal.fr_rtc(p, x, m)
         else:  # a metric registered without a shared path
@@ -144,7 +144,7 @@ def _evaluate(names, pred, gt, mask, flow_bw, flow_fw, valid_bw) -> dict[str, to
 
 def _shared_warps(names, p, gt, m, flow_bw, flow_fw, valid_bw) -> dict[str, torch.Tensor]:
     """Warp everything the temporal metrics need onto frames 1…T−1 in one ``backward_warp`` call."""
-    wanted = set(names) & {"lt_regional", "lt_global", "warp_error", "tl_co2net"}
+    wanted = set(names) & {"lt_regional", "lt_global", "warp_error", "tl_co2net"}  # all use sq
     if not wanted:
         return {}
     bw = check_flow(flow_bw, p, "flow_bw")
@@ -156,5 +156,5 @@ def _shared_warps(names, p, gt, m, flow_bw, flow_fw, valid_bw) -> dict[str, torc
         parts["fw"] = check_flow(flow_fw, p, "flow_fw")
     warped = temporal.backward_warp(torch.cat(list(parts.values()), dim=1), bw)
     out = dict(zip(parts, warped.split([v.shape[1] for v in parts.values()], dim=1)))
-    out.update(bw=bw, now=p[1:], sq=(p[1:] - out["pred"]).square(), valid=temporal._valid_weight(bw, valid_bw))
+    out.update(bw=bw, sq=(p[1:] - out["pred"]).square(), valid=temporal._valid_weight(bw, valid_bw))
     return out

@@ -98,23 +98,23 @@ def tl_co2net(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, flow
     m = check_mask(mask, p)
     f = check_flow(flow_bw, p, "flow_bw")
     warped = backward_warp(torch.cat((p[:-1], x[:-1], m[:-1]), dim=1), f)
-    return _tl_from_warped(warped[:, :3], warped[:, 3:6], warped[:, 6:], p[1:], x[1:])
+    return _tl_from_warped((p[1:] - warped[:, :3]).square(), warped[:, 3:6], warped[:, 6:], x[1:])
 
 
-def _tl_from_warped(wp, wx, wm, p_now, x_now) -> torch.Tensor:
-    """TL from the warped previous prediction, ground truth and mask (shared with ``evaluate_clip``)."""
+def _tl_from_warped(sq: torch.Tensor, wx: torch.Tensor, wm: torch.Tensor, x_now: torch.Tensor) -> torch.Tensor:
+    """TL from ``sq = (O_t − W(O_{t−1}))²`` and the warped ground truth and mask (shared with ``evaluate_clip``):
+    Σ(w·W(O) − w·O)² is computed as Σ w²·(W(O) − O)², the same sum."""
     weight = wm * torch.exp(-(wx - x_now).abs()).mean(dim=1, keepdim=True)
-    num = (weight * wp - weight * p_now).square().sum(dim=(1, 2, 3)) * 255.0**2
+    num = (weight.square() * sq.sum(dim=1, keepdim=True)).sum(dim=(1, 2, 3)) * 255.0**2
     return safe_ratio(num, weight.sum(dim=(1, 2, 3)))
 
 
 def _flow_gradient_sq(flow: torch.Tensor) -> torch.Tensor:
     """Σ of squared forward differences of both flow components (zero on the last row/column), as Lai et al."""
-    du = torch.zeros_like(flow)
-    dv = torch.zeros_like(flow)
-    du[..., :, :-1] = flow[..., :, :-1] - flow[..., :, 1:]
-    dv[..., :-1, :] = flow[..., :-1, :] - flow[..., 1:, :]
-    return (du.square() + dv.square()).sum(dim=1, keepdim=True)
+    out = torch.zeros_like(flow[:, :1])
+    out[..., :, :-1] += (flow[..., :, :-1] - flow[..., :, 1:]).square().sum(dim=1, keepdim=True)
+    out[..., :-1, :] += (flow[..., :-1, :] - flow[..., 1:, :]).square().sum(dim=1, keepdim=True)
+    return out
 
 
 def lai_occlusion(flow_bw: torch.Tensor, flow_fw: torch.Tensor) -> torch.Tensor:
