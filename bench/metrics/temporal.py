@@ -132,7 +132,10 @@ def _occlusion_from_warped(bw: torch.Tensor, fw_w: torch.Tensor) -> torch.Tensor
     mag = lambda v: v.square().sum(dim=1, keepdim=True)  # noqa: E731
     inconsistent = mag(bw + fw_w) > FB_ALPHA * (mag(fw_w) + mag(bw)) + FB_BETA
     boundary = _flow_gradient_sq(bw) > MB_ALPHA * mag(bw) + MB_BETA
-    return (inconsistent | boundary).to(bw.dtype)
+    # A pixel whose correspondence leaves frame t−1 has nothing to compare with; Lai et al.'s
+    # scripts leave it to the border fill, which would charge a perfectly consistent video.
+    outside = flow_in_bounds(bw) < 0.5
+    return (inconsistent | boundary | outside).to(bw.dtype)
 
 
 def warp_error(pred: torch.Tensor, flow_bw: torch.Tensor, flow_fw: torch.Tensor) -> torch.Tensor:

@@ -123,6 +123,7 @@ def test_lai_occlusion_forward_backward_and_motion_boundary():
     occ2 = F.lai_occlusion(bw2, torch.zeros_like(bw2))
     expected2 = torch.zeros(1, 1, h, w, dtype=torch.float64)
     expected2[..., 3] = 1
+    expected2[..., 7] = 1  # x = 7 + 0.5 falls outside the previous frame
     assert torch.equal(occ2, expected2)
 
 
@@ -199,3 +200,18 @@ def test_dancing_ground_truth_warped_by_its_stored_flow_is_consistent(tiny_danci
         recoloured = gt.clone()
         recoloured[1:] = gt[1:] * (1 - mask[1:]) + (gt[1:] * gain).clamp(0, 1) * mask[1:]
         assert torch.all(F.lt_regional(recoloured, mask, flow, valid) > 100 * consistent), clip_id
+
+
+def test_warp_error_excludes_correspondences_outside_the_previous_frame():
+    # Content moving exactly along a uniform 1 px shift: frame t = frame t-1 shifted right by one
+    # pixel, so column 0 of frame t has no source in frame t-1 and must not count.
+    rng = torch.Generator().manual_seed(0)
+    first = torch.rand(1, 3, 8, 8, generator=rng, dtype=torch.float64)
+    second = torch.empty_like(first)
+    second[..., 1:] = first[..., :-1]
+    second[..., 0] = 1.0 - first[..., 0]  # new content entering from the left
+    video = torch.cat([first, second])
+    bw = torch.zeros(1, 2, 8, 8, dtype=torch.float64)
+    bw[:, 0] = -1.0
+    fw = -bw
+    assert float(F.warp_error(video, bw, fw)[0]) < 1e-12
