@@ -7,16 +7,27 @@ RGB images in [0, 1] (H×W×3, or any ``...×3`` array).  Outputs are clipped to
 =================  ===================================  ===========  =========================
 name               parameter (documented random range)  identity     what it does
 =================  ===================================  ===========  =========================
-``exposure``       ``stops`` in [-1, 1]                 0            multiply by 2**stops
+``exposure``       ``stops`` in [-2, 2]                 0            multiply by 2**stops
 ``hue``            ``degrees`` in [-180, 180]            0 (or 360k)  rotate HSV hue
-``saturation``     ``factor`` in [0.4, 1.8]              1            scale chroma around luma
-``temperature``    ``shift`` in [-0.3, 0.3]              0            warm (+) / cool (-) gains on R, B
-``tint``           ``shift`` in [-0.2, 0.2]              0            magenta (+) / green (-) gain on G
-``contrast``       ``factor`` in [0.6, 1.5]              1            scale around the image mean
-``tone_curve``     ``a1, a2``, |a1| + |a2| <= 0.6       0, 0         monotone cubic x + a1 x(1-x) + a2 x(1-x)(2x-1)
+``saturation``     ``factor`` in [0.2, 2.5]              1            scale chroma around luma
+``temperature``    ``shift`` in [-0.5, 0.5]              0            warm (+) / cool (-) gains on R, B
+``tint``           ``shift`` in [-0.3, 0.3]              0            magenta (+) / green (-) gain on G
+``contrast``       ``factor`` in [0.4, 2.2]              1            scale around the image mean
+``tone_curve``     ``a1`` in ±0.5, ``a2`` in ±0.4         0, 0         monotone cubic x + a1 x(1-x) + a2 x(1-x)(2x-1)
 ``reinhard``       source/reference Lab means and stds   equal stats  Reinhard et al. 2001 colour transfer
 ``lut``            ``path`` of a ``.cube`` file          identity LUT trilinear 3D LUT (HYouTube)
 =================  ===================================  ===========  =========================
+
+Why these ranges: the paper adjusts "exposure, hue, saturation, temperature, contrast, tone
+curve" with ranges it does not print, and its cut-and-paste row (Table I) has whole-frame MSE
+0.030 / PSNR 18.2 dB on people covering ≥ 10 % of the image.  Ranges a photographer's edit
+commonly reaches (±2 stops, hue anywhere, saturation from near-grey to 2.5×, strong
+white-balance and tint shifts, contrast 0.4–2.2×, an S/inverse-S or lift/crush tone curve)
+chained 2–4 at a time, each at least half-way (:data:`MIN_FRACTION`) from identity, give our
+procedural Dancing data (figures of ≈ 27 % area) a cut-and-paste MSE of ≈ 0.02 (PSNR ≈ 19 dB);
+the earlier, milder ranges (±1 stop, 1–3 ops, ≥ ¼ of the reach) gave ≈ 0.004 (27 dB), far
+easier than the paper's task.  The ground truth keeps one shared scene illumination, so the
+disharmony is still inferable from the background.
 
 An *adjustment* is a JSON-able dict ``{"ops": [{"name": ..., **params}, ...]}``
 applied in order by :func:`apply_adjustment`; :func:`random_adjustment` draws one
@@ -34,14 +45,16 @@ import numpy as np
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 RANGES = {
-    "exposure": {"stops": (-1.0, 1.0)},
+    "exposure": {"stops": (-2.0, 2.0)},
     "hue": {"degrees": (-180.0, 180.0)},
-    "saturation": {"factor": (0.4, 1.8)},
-    "temperature": {"shift": (-0.3, 0.3)},
-    "tint": {"shift": (-0.2, 0.2)},
-    "contrast": {"factor": (0.6, 1.5)},
-    "tone_curve": {"a1": (-0.3, 0.3), "a2": (-0.3, 0.3)},
+    "saturation": {"factor": (0.2, 2.5)},
+    "temperature": {"shift": (-0.5, 0.5)},
+    "tint": {"shift": (-0.3, 0.3)},
+    "contrast": {"factor": (0.4, 2.2)},
+    "tone_curve": {"a1": (-0.5, 0.5), "a2": (-0.4, 0.4)},
 }
+MIN_OPS, MAX_OPS = 2, 4  # basic ops chained per adjustment
+MIN_FRACTION = 0.5  # each drawn op is at least this fraction of its range's reach away from identity
 
 
 def _f32(image: np.ndarray) -> np.ndarray:
@@ -260,16 +273,17 @@ BASIC_OPS = ("exposure", "hue", "saturation", "temperature", "tint", "contrast",
 def _draw_basic(rng: np.random.Generator, name: str) -> dict:
     """Draw one basic op's parameters, kept away from identity so the change is visible."""
     if name == "tone_curve":
-        return {"name": name, "a1": float(rng.uniform(-0.3, 0.3)), "a2": float(rng.uniform(-0.3, 0.3))}
+        (a1_lo, a1_hi), (a2_lo, a2_hi) = RANGES[name]["a1"], RANGES[name]["a2"]
+        return {"name": name, "a1": float(rng.uniform(a1_lo, a1_hi)), "a2": float(rng.uniform(a2_lo, a2_hi))}
     (key, (lo, hi)), = RANGES[name].items()
     if name in ("saturation", "contrast"):  # multiplicative: draw log-uniformly, skip |log| < 0.1
         sign = rng.choice([-1.0, 1.0])
         bound = np.log(hi) if sign > 0 else -np.log(lo)
-        value = float(np.exp(sign * rng.uniform(0.1, bound)))
+        value = float(np.exp(sign * rng.uniform(MIN_FRACTION * bound, bound)))
         if name == "contrast":  # a fixed, recorded centre keeps the op a pure function of its params
             return {"name": name, key: value, "mean": 0.5}
     else:
-        value = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.25 * hi, hi))
+        value = float(rng.choice([-1.0, 1.0]) * rng.uniform(MIN_FRACTION * hi, hi))
     return {"name": name, key: value}
 
 
@@ -280,13 +294,15 @@ def random_adjustment(
     source_stats: dict | None = None,
     luts: tuple[str, ...] | list[str] = (),
     p_transfer: float = 0.3,
-    max_ops: int = 3,
+    min_ops: int = MIN_OPS,
+    max_ops: int = MAX_OPS,
 ):
     """Draw a random adjustment → ``(params, fn)`` with ``fn(image) == apply_adjustment(image, params)``.
 
     With probability ``p_transfer`` (when both Lab stats are given) the adjustment is a
     Reinhard transfer from another foreground; else, when ``luts`` are given, a LUT with
-    probability 1/3; otherwise 1..``max_ops`` distinct basic ops in random order.
+    probability 1/3; otherwise ``min_ops``..``max_ops`` distinct basic ops in random order, each
+    drawn at least :data:`MIN_FRACTION` of its range's reach from identity (see :data:`RANGES`).
     """
     u = float(rng.random())
     if reference_stats is not None and source_stats is not None and u < p_transfer:
@@ -294,7 +310,7 @@ def random_adjustment(
     elif luts and u > 1 - 1 / 3:
         params = {"ops": [{"name": "lut", "path": str(luts[int(rng.integers(len(luts)))])}]}
     else:
-        count = int(rng.integers(1, max_ops + 1))
+        count = int(rng.integers(min_ops, max_ops + 1))
         names = rng.choice(len(BASIC_OPS), size=count, replace=False)
         params = {"ops": [_draw_basic(rng, BASIC_OPS[int(i)]) for i in names]}
     return params, functools.partial(apply_adjustment, params=params)

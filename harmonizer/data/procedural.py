@@ -3,7 +3,9 @@
 A scene is a background (two materials split by a horizon, multi-scale 1/f
 textures, a smooth illumination gradient, a few textured objects) and an
 articulated "figure" foreground (head, torso, limbs with clothing and skin
-colours, its own texture and shading).  One shared scene illumination — white
+colours, its own texture and shading) whose limb thickness is fitted to a drawn target
+area — 15–45 % of the frame, mean ≈ 27 %, like COCO people in the paper's data
+(:data:`FIGURE_AREA`).  One shared scene illumination — white
 balance, tint and exposure — is applied to background and foreground alike, so
 the ground truth is harmonious and a composite's disharmony can be inferred from
 the background.  Everything is vectorised NumPy/OpenCV; all draws come from the
@@ -100,40 +102,62 @@ def _limb(canvas, label, a, b, thickness, value):
     cv2.circle(canvas, (int(b[0]), int(b[1])), max(1, int(thickness) // 2), value, -1)
 
 
+# Target foreground area (fraction of the frame) of a figure, drawn per scene from a triangular law with
+# mode 0.22 (mean ≈ 0.27).  Why: the paper keeps COCO people covering ≥ 10 % of the image, and such people
+# typically cover 10–60 % (mean ≈ 25–30 %); thin stick figures (≈ 13 %) made the composites far less
+# disharmonious overall than the paper's (cut-and-paste PSNR ≈ 27 dB vs 18 dB).
+FIGURE_AREA = (0.15, 0.22, 0.45)
+
+
+def _draw_figure_labels(H, W, height, girth, pose):
+    """Rasterise the figure at 2× → label map (0 none, 1 skin, 2 shirt, 3 trousers)."""
+    labels = np.zeros((H, W), np.uint8)
+    feet_y, cx, lean, legs, arms = pose
+    hip = np.array([cx, feet_y - 0.48 * height])
+    neck = hip + [lean * height, -0.32 * height]
+    unit = height * girth
+    for side, (a1, a2), (b1, b2) in zip((-1, 1), legs, arms):  # two segments per limb, angles from the vertical
+        knee = hip + [side * 0.04 * height + 0.24 * height * np.sin(a1), 0.24 * height * np.cos(a1)]
+        foot = knee + [0.24 * height * np.sin(a1 + a2), 0.24 * height * np.cos(a1 + a2)]
+        _limb(labels, 3, hip + [side * 0.04 * height, 0], knee, 0.09 * unit, 3)
+        _limb(labels, 3, knee, foot, 0.075 * unit, 3)
+        shoulder = neck + [side * 0.08 * height, 0.03 * height]
+        elbow = shoulder + [side * 0.18 * height * np.sin(b1), 0.18 * height * np.cos(b1)]
+        hand = elbow + [side * 0.16 * height * np.sin(b1 + b2), 0.16 * height * np.cos(b1 + b2)]
+        _limb(labels, 2, shoulder, elbow, 0.07 * unit, 2)
+        _limb(labels, 1, elbow, hand, 0.055 * unit, 1)
+    torso = np.array([neck + [-0.1 * unit, 0], neck + [0.1 * unit, 0], hip + [0.09 * unit, 0], hip + [-0.09 * unit, 0]])
+    cv2.fillPoly(labels, [torso.astype(np.int32)], 2)
+    head = neck + [0, -0.08 * height]
+    head_r = 0.07 * height * max(1.0, girth) ** 0.5  # heavier figures get a somewhat larger head (hair, hood)
+    cv2.ellipse(labels, (int(head[0]), int(head[1])), (int(head_r), int(head_r * 9 / 7)), 0, 0, 360, 1, -1)
+    return labels
+
+
 def figure(rng: np.random.Generator, h: int, w: int, *, detail: float = 1.0, min_area: float = 0.1):
-    """An articulated figure: returns (colour layer H×W×3 valid under the mask, mask bool, meta)."""
+    """An articulated figure: returns (colour layer H×W×3 valid under the mask, mask bool, meta).
+
+    The pose is drawn once; the limb thickness (``girth``) is then fitted in a few redraws so the
+    figure covers a drawn target area (:data:`FIGURE_AREA`, never below ``min_area``).
+    """
     ss = 2  # draw at 2× and area-average for smooth silhouettes
     H, W = h * ss, w * ss
-    height = rng.uniform(0.6, 0.9) * H
-    girth = rng.uniform(0.8, 1.3)
-    for _attempt in range(4):
-        labels = np.zeros((H, W), np.uint8)  # 0 none, 1 skin, 2 shirt, 3 trousers
-        feet_y = rng.uniform(0.88, 1.0) * H
-        cx = rng.uniform(0.3, 0.7) * W
-        hip = np.array([cx, feet_y - 0.48 * height])
-        neck = hip + [rng.uniform(-0.06, 0.06) * height, -0.32 * height]
-        unit = height * girth
-        # legs and arms: two segments each, joint angles from the vertical
-        for side in (-1, 1):
-            a1, a2 = rng.uniform(-0.5, 0.5), rng.uniform(-0.6, 0.6)
-            knee = hip + [side * 0.04 * height + 0.24 * height * np.sin(a1), 0.24 * height * np.cos(a1)]
-            foot = knee + [0.24 * height * np.sin(a1 + a2), 0.24 * height * np.cos(a1 + a2)]
-            _limb(labels, 3, hip + [side * 0.04 * height, 0], knee, 0.09 * unit, 3)
-            _limb(labels, 3, knee, foot, 0.075 * unit, 3)
-            b1, b2 = rng.uniform(0.1, 2.6), rng.uniform(-1.2, 1.2)
-            shoulder = neck + [side * 0.08 * height, 0.03 * height]
-            elbow = shoulder + [side * 0.18 * height * np.sin(b1), 0.18 * height * np.cos(b1)]
-            hand = elbow + [side * 0.16 * height * np.sin(b1 + b2), 0.16 * height * np.cos(b1 + b2)]
-            _limb(labels, 2, shoulder, elbow, 0.07 * unit, 2)
-            _limb(labels, 1, elbow, hand, 0.055 * unit, 1)
-        torso = np.array([neck + [-0.1 * unit, 0], neck + [0.1 * unit, 0], hip + [0.09 * unit, 0], hip + [-0.09 * unit, 0]])
-        cv2.fillPoly(labels, [torso.astype(np.int32)], 2)
-        head = neck + [0, -0.08 * height]
-        cv2.ellipse(labels, (int(head[0]), int(head[1])), (int(0.07 * height), int(0.09 * height)), 0, 0, 360, 1, -1)
+    height = rng.uniform(0.7, 0.95) * H
+    target = max(float(rng.triangular(*FIGURE_AREA)), min_area)
+    pose = (rng.uniform(0.9, 1.0) * H, rng.uniform(0.35, 0.65) * W, rng.uniform(-0.06, 0.06),
+            [(rng.uniform(-0.5, 0.5), rng.uniform(-0.6, 0.6)) for _ in range(2)],
+            [(rng.uniform(0.1, 2.6), rng.uniform(-1.2, 1.2)) for _ in range(2)])
+    girth, best = 1.0, None
+    for _attempt in range(6):
+        labels = _draw_figure_labels(H, W, height, girth, pose)
         cover = cv2.resize((labels > 0).astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
-        if (cover >= 0.5).mean() >= min_area:
+        area = float((cover >= 0.5).mean())
+        if area >= min_area and (best is None or abs(area - target) < abs(best[3] - target)):
+            best = (labels, cover, girth, area)
+        if abs(area - target) <= 0.1 * target and area >= min_area:
             break
-        girth *= 1.35  # too thin for the area filter: thicken and redraw
+        girth *= float(np.clip(target / max(area, 1e-3), 0.5, 2.0)) ** 0.8  # area grows ~linearly with girth
+    labels, cover, girth, area = best if best is not None else (labels, cover, girth, area)
     palette = np.stack([np.zeros(3, np.float32), _random_colour(rng, (0.2, 0.55), (0.35, 0.9), hue=(4, 22)),  # skin
                         _random_colour(rng, (0.1, 0.9), (0.15, 0.95)), _random_colour(rng, (0.1, 0.8), (0.1, 0.8))])
     colour_hi = palette[labels] * (labels > 0)[..., None]
@@ -144,7 +168,7 @@ def figure(rng: np.random.Generator, h: int, w: int, *, detail: float = 1.0, min
     shade = 1.0 + 0.25 * _ramp(rng, h, w)
     layer = np.clip(colour * texture * shade, 0, 1).astype(np.float32)
     mask = cover >= 0.5
-    return layer, mask, {"figure_height": float(height / H), "girth": float(girth)}
+    return layer, mask, {"figure_height": float(height / H), "girth": float(girth), "target_area": target}
 
 
 def illumination(rng: np.random.Generator) -> dict:
