@@ -34,6 +34,7 @@ class ClipConfig:
     style: str = "dancing"
     scenes: int = 10  # few_scene only: number of base scenes
     p_transfer: float = 0.3  # probability of Reinhard transfer from another foreground
+    strength: float = 1.0  # colour-adjustment strength: 1 = paper-like disharmony (color.RANGES), 0 = none
     luts: tuple[str, ...] = ()  # .cube files the random adjustment may pick
     inpaint_radius: int = 3
     motion: MotionConfig = field(default_factory=MotionConfig)
@@ -45,6 +46,8 @@ class ClipConfig:
             raise ValueError(f"clips need at least 2 frames, got frames={self.frames}")
         if self.size < 8:
             raise ValueError(f"size must be at least 8 pixels, got {self.size}")
+        if not self.strength >= 0:
+            raise ValueError(f"strength must be ≥ 0, got {self.strength}")
         if self.scenes < 1:
             raise ValueError(f"scenes must be ≥ 1, got {self.scenes}")
         self.luts = tuple(str(p) for p in self.luts)
@@ -106,9 +109,10 @@ def make_clip(source, index: int, *, seed: int, config: ClipConfig, split: str =
         reference = _reference_index(rng, base, len(source))
         ref = source.sample(reference, min(config.size, 64))  # Lab stats barely depend on resolution
         params, _ = random_adjustment(rng, reference_stats=lab_stats(ref.image, ref.mask),
-                                      source_stats=lab_stats(sample.image, sample.mask), p_transfer=1.0)
+                                      source_stats=lab_stats(sample.image, sample.mask), p_transfer=1.0,
+                                      strength=config.strength)
     else:
-        params, _ = random_adjustment(rng, luts=config.luts, p_transfer=0.0)
+        params, _ = random_adjustment(rng, luts=config.luts, p_transfer=0.0, strength=config.strength)
     adjusted = apply_adjustment(fg, params)
     h, w = sample.mask.shape
     if config.style == "static":

@@ -276,7 +276,7 @@ def _draw_basic(rng: np.random.Generator, name: str) -> dict:
         (a1_lo, a1_hi), (a2_lo, a2_hi) = RANGES[name]["a1"], RANGES[name]["a2"]
         return {"name": name, "a1": float(rng.uniform(a1_lo, a1_hi)), "a2": float(rng.uniform(a2_lo, a2_hi))}
     (key, (lo, hi)), = RANGES[name].items()
-    if name in ("saturation", "contrast"):  # multiplicative: draw log-uniformly, skip |log| < 0.1
+    if name in ("saturation", "contrast"):  # multiplicative: draw log-uniformly, at least MIN_FRACTION of the reach
         sign = rng.choice([-1.0, 1.0])
         bound = np.log(hi) if sign > 0 else -np.log(lo)
         value = float(np.exp(sign * rng.uniform(MIN_FRACTION * bound, bound)))
@@ -285,6 +285,33 @@ def _draw_basic(rng: np.random.Generator, name: str) -> dict:
     else:
         value = float(rng.choice([-1.0, 1.0]) * rng.uniform(MIN_FRACTION * hi, hi))
     return {"name": name, key: value}
+
+
+def scale_op(op: dict, strength: float) -> dict:
+    """Move a drawn op's parameters ``strength``× as far from identity (0 → identity, 1 → unchanged).
+
+    Additive parameters scale linearly, multiplicative ones in log space; gains stay positive
+    (|shift| ≤ 0.95) and tone curves monotone (|a1| + |a2| ≤ 0.95).  A Reinhard transfer moves the
+    target statistics part of the way from the source's to the reference's; LUTs are not scaled.
+    """
+    if strength == 1:
+        return op
+    op, name = dict(op), op["name"]
+    if name in ("exposure", "hue"):
+        key = "stops" if name == "exposure" else "degrees"
+        op[key] = float(op[key] * strength)
+    elif name in ("temperature", "tint"):
+        op["shift"] = float(np.clip(op["shift"] * strength, -0.95, 0.95))
+    elif name in ("saturation", "contrast"):
+        op["factor"] = float(op["factor"] ** strength)
+    elif name == "tone_curve":
+        a1, a2 = op["a1"] * strength, op["a2"] * strength
+        shrink = min(1.0, 0.95 / max(abs(a1) + abs(a2), 1e-12))
+        op["a1"], op["a2"] = float(a1 * shrink), float(a2 * shrink)
+    elif name == "reinhard":
+        src, ref = op["source"], op["reference"]
+        op["reference"] = {k: [float(s + strength * (r - s)) for s, r in zip(src[k], ref[k])] for k in ("mean", "std")}
+    return op
 
 
 def random_adjustment(
@@ -296,6 +323,7 @@ def random_adjustment(
     p_transfer: float = 0.3,
     min_ops: int = MIN_OPS,
     max_ops: int = MAX_OPS,
+    strength: float = 1.0,
 ):
     """Draw a random adjustment → ``(params, fn)`` with ``fn(image) == apply_adjustment(image, params)``.
 
@@ -303,7 +331,11 @@ def random_adjustment(
     Reinhard transfer from another foreground; else, when ``luts`` are given, a LUT with
     probability 1/3; otherwise ``min_ops``..``max_ops`` distinct basic ops in random order, each
     drawn at least :data:`MIN_FRACTION` of its range's reach from identity (see :data:`RANGES`).
+    ``strength`` scales every op's distance from identity (:func:`scale_op`; 1 = the documented
+    ranges, 0 = no change but LUTs); the recorded params are the scaled ones.
     """
+    if strength < 0:
+        raise ValueError(f"strength must be ≥ 0, got {strength}")
     u = float(rng.random())
     if reference_stats is not None and source_stats is not None and u < p_transfer:
         params = {"ops": [{"name": "reinhard", "source": source_stats, "reference": reference_stats}]}
@@ -313,4 +345,5 @@ def random_adjustment(
         count = int(rng.integers(min_ops, max_ops + 1))
         names = rng.choice(len(BASIC_OPS), size=count, replace=False)
         params = {"ops": [_draw_basic(rng, BASIC_OPS[int(i)]) for i in names]}
+    params = {"ops": [scale_op(op, strength) for op in params["ops"]]}
     return params, functools.partial(apply_adjustment, params=params)

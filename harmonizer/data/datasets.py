@@ -68,12 +68,12 @@ class OnTheFlyDataset(Dataset):
 
     def __init__(self, *, source: str = "procedural", clips: int, size: int, frames: int = 2, seed: int = 0,
                  style: str = "dancing", split: str = "train", split_fractions: dict | None = None,
-                 scenes: int = 10, p_transfer: float = 0.3, luts=(), motion: MotionConfig | None = None,
-                 **source_options):
+                 scenes: int = 10, p_transfer: float = 0.3, strength: float = 1.0, luts=(),
+                 motion: MotionConfig | None = None, **source_options):
         _check_split(split)
         self.source = make_source(source, seed, source_options)
         self.config = ClipConfig(size=size, frames=frames, style=style, scenes=scenes, p_transfer=p_transfer,
-                                 luts=tuple(str(Path(p).resolve()) for p in luts),
+                                 strength=strength, luts=tuple(str(Path(p).resolve()) for p in luts),
                                  motion=motion or MotionConfig())
         self.seed, self.split = int(seed), split
         self.indices = split_indices(split, split_counts(clips, split_fractions or paper_fractions()))

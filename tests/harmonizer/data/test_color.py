@@ -114,3 +114,31 @@ def test_random_adjustment_is_seeded_recorded_and_replayable(image, tmp_path):
 def test_unknown_op_is_a_clear_error(image):
     with pytest.raises(ValueError, match="unknown colour adjustment 'sepia'"):
         apply_adjustment(image, {"ops": [{"name": "sepia"}]})
+
+
+def test_scale_op_closed_forms():
+    """Strength s moves each parameter s× as far from identity (log space for factors), within safe bounds."""
+    assert color.scale_op({"name": "exposure", "stops": 1.5}, 0.5) == {"name": "exposure", "stops": 0.75}
+    assert color.scale_op({"name": "hue", "degrees": -120.0}, 0.25) == {"name": "hue", "degrees": -30.0}
+    assert color.scale_op({"name": "saturation", "factor": 2.25}, 0.5)["factor"] == pytest.approx(1.5)
+    assert color.scale_op({"name": "contrast", "factor": 0.25, "mean": 0.5}, 0.5) == {
+        "name": "contrast", "factor": pytest.approx(0.5), "mean": 0.5}
+    assert color.scale_op({"name": "temperature", "shift": 0.4}, 3.0)["shift"] == 0.95  # gains stay positive
+    curve = color.scale_op({"name": "tone_curve", "a1": 0.4, "a2": -0.4}, 2.0)
+    assert curve["a1"] == pytest.approx(0.475) and curve["a2"] == pytest.approx(-0.475)  # 0.8+0.8 → shrunk to 0.95
+    src, ref = {"mean": [50.0, 0.0, 10.0], "std": [10.0, 4.0, 4.0]}, {"mean": [70.0, 20.0, -10.0], "std": [20.0, 8.0, 2.0]}
+    half = color.scale_op({"name": "reinhard", "source": src, "reference": ref}, 0.5)
+    assert half["reference"] == {"mean": [60.0, 10.0, 0.0], "std": [15.0, 6.0, 3.0]}
+
+
+def test_strength_zero_is_identity_and_half_is_milder(image):
+    for seed in range(20):
+        zero, fn = random_adjustment(np.random.default_rng(seed), strength=0.0)
+        np.testing.assert_array_equal(fn(image), image)
+    full = [apply_adjustment(image, random_adjustment(np.random.default_rng(s))[0]) for s in range(20)]
+    half = [apply_adjustment(image, random_adjustment(np.random.default_rng(s), strength=0.5)[0]) for s in range(20)]
+    mse_full = np.mean([(f - image) ** 2 for f in full])
+    mse_half = np.mean([(h - image) ** 2 for h in half])
+    assert 0 < mse_half < 0.6 * mse_full
+    with pytest.raises(ValueError, match="strength"):
+        random_adjustment(np.random.default_rng(0), strength=-1.0)

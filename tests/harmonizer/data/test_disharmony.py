@@ -63,3 +63,17 @@ def test_figure_area_follows_its_recorded_target():
         assert 0.15 <= target <= 0.45
         errors.append(abs(sample.mask.mean() - target) / target)
     assert np.median(errors) <= 0.1
+
+
+def test_cli_strength_zero_builds_harmonious_composites(tmp_path):
+    """--strength 0: composites equal the ground truth pixel for pixel (every op at identity); recorded in dataset.json."""
+    from harmonizer.data import __main__ as cli
+
+    out = cli.main(["build", "--out", str(tmp_path / "d"), "--clips", "4", "--size", "24", "--strength", "0",
+                    "--seed", "1", "--no-progress"])
+    for split, clip_id in list_clips(out):
+        clip = read_clip(out, split, clip_id)
+        np.testing.assert_array_equal(clip.composite, clip.gt)
+    assert '"strength": 0.0' in (out / "dataset.json").read_text()
+    with pytest.raises(ValueError, match="strength"):
+        ClipConfig(strength=-0.5)
