@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_data_build.py                 # 50 and 200 clips, 2 workers
     .venv/bin/python benchmarks/bench_data_build.py --counts 50 200 --workers 2 --size 256
     .venv/bin/python benchmarks/bench_data_build.py --stages 20     # where one clip's time goes (in-process)
+    .venv/bin/python benchmarks/bench_data_build.py --disharmony 60 --size 64   # area and cut-and-paste MSE per style
 
 Each measurement runs in a fresh subprocess so that ``RUSAGE_CHILDREN`` reports the
 peak RSS of that build's pool workers only.  Memory per worker that does not grow with
@@ -88,6 +89,31 @@ def stages(clips: int, size: int) -> dict:
     return {k: round(v / clips * 1000, 1) for k, v in acc.items()}
 
 
+def disharmony(clips: int, size: int, seed: int = 3) -> dict:
+    """Per style: foreground area and cut-and-paste (composite vs ground truth) MSE / PSNR over every frame."""
+    import numpy as np
+
+    from harmonizer.data.clips import STYLES, ClipConfig, make_clip
+    from harmonizer.data.sources import get_source
+
+    out = {}
+    for style in STYLES:
+        src, cfg = get_source("procedural", seed=seed), ClipConfig(size=size, style=style)
+        area, mse, fmse = [], [], []
+        for i in range(clips):
+            c = make_clip(src, i, seed=seed, config=cfg)
+            for gt, comp, m in zip(c.gt / 255.0, c.composite / 255.0, c.mask):
+                d = (gt - comp) ** 2
+                area.append(m.mean()), mse.append(d.mean()), fmse.append(d[m].mean())
+        area, mse = np.array(area), np.array(mse)
+        out[style] = {"area_mean": round(area.mean(), 3), "area_min": round(area.min(), 3),
+                      "area_p10": round(np.percentile(area, 10), 3), "area_p90": round(np.percentile(area, 90), 3),
+                      "area_max": round(area.max(), 3), "mse": round(mse.mean(), 4),
+                      "psnr_db": round(float(np.mean(10 * np.log10(1 / np.maximum(mse, 1e-10)))), 2),
+                      "foreground_mse": round(float(np.mean(fmse)), 4)}
+    return out
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--counts", type=int, nargs="+", default=[50, 200])
@@ -95,7 +121,12 @@ def main(argv=None):
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--stages", type=int, default=0, help="time each step over N clips in-process (ms/clip)")
+    p.add_argument("--disharmony", type=int, default=0, help="area and cut-and-paste MSE over N clips per style")
     args = p.parse_args(argv)
+    if args.disharmony:
+        result = disharmony(args.disharmony, args.size)
+        print(json.dumps(result, indent=1))
+        return result
     if args.one is not None:
         print(json.dumps(one_build(args.one, args.size, args.workers)))
         return None

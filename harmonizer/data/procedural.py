@@ -154,9 +154,9 @@ def figure(rng: np.random.Generator, h: int, w: int, *, detail: float = 1.0, min
         area = float((cover >= 0.5).mean())
         if area >= min_area and (best is None or abs(area - target) < abs(best[3] - target)):
             best = (labels, cover, girth, area)
-        if abs(area - target) <= 0.1 * target and area >= min_area:
+        if abs(area - target) <= 0.05 * target and area >= min_area:
             break
-        girth *= float(np.clip(target / max(area, 1e-3), 0.5, 2.0)) ** 0.8  # area grows ~linearly with girth
+        girth *= float(np.clip(target / max(area, 1e-3), 0.5, 2.0))  # area grows about linearly with girth
     labels, cover, girth, area = best if best is not None else (labels, cover, girth, area)
     palette = np.stack([np.zeros(3, np.float32), _random_colour(rng, (0.2, 0.55), (0.35, 0.9), hue=(4, 22)),  # skin
                         _random_colour(rng, (0.1, 0.9), (0.15, 0.95)), _random_colour(rng, (0.1, 0.8), (0.1, 0.8))])
