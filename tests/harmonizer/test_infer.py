@@ -17,6 +17,15 @@ from harmonizer.train import open_split, train
 from tests.harmonizer.synthetic import make_dataset
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """32² tensors: extra threads only add synchronisation (and spin badly on a shared CPU)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     return make_dataset(tmp_path_factory.mktemp("hzi") / "data", train=4, val=2, seed=5)
@@ -117,6 +126,9 @@ def test_cli_harmonize_folders_and_mismatch(run, clip, tmp_path):
     res = main(["harmonize", "--checkpoint", str(run), "--input", str(tmp_path / "in"), "--out",
                 str(tmp_path / "out.avi")])
     assert res["mask_mode"] == "discriminator" and (tmp_path / "out.avi").stat().st_size > 0
+    res = main(["harmonize", "--checkpoint", str(run), "--input", str(tmp_path / "out.avi"),  # a video as input
+                "--mask-mode", "zeros", "--out", str(tmp_path / "from_video")])
+    assert res["frames"] == 4 and len(list((tmp_path / "from_video").glob("*.png"))) == 4
 
 
 def test_cli_train(data, tmp_path):
