@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from harmonizer.config import TrainConfig, config_from_dict, config_to_dict
-from harmonizer.data.format import DatasetFormatError, list_clips
+from harmonizer.data.format import DatasetFormatError, list_clips, read_dataset_info
 from harmonizer.losses import discriminator_loss, generator_loss
 from harmonizer.models import ARCHITECTURE_MODULES, build_discriminator, build_generator
 from harmonizer.runs import (CheckpointError, MetricsLog, checkpoint_path, load_checkpoint, rng_state,
@@ -40,18 +40,21 @@ class NonFiniteLossError(FloatingPointError):
 
 # ----------------------------------------------------------------------------------- data
 class PairDataset(torch.utils.data.Dataset):
-    """Training samples from a DancingDataset: consecutive pairs (t−1, t), or single frames (frame 0)."""
+    """Training samples from a DancingDataset: consecutive pairs (t−1, t), or single frames (frame 0).
 
-    def __init__(self, clips, *, pairs: bool, cache: bool):
+    ``frames``: T of every clip (from dataset.json), so that indexing a large dataset reads no clip;
+    ``None`` reads the first clip to learn it.  A clip with another T is an error naming it.
+    """
+
+    def __init__(self, clips, *, pairs: bool, cache: bool, frames: int | None = None):
         self.clips, self.pairs = clips, pairs
         self._cache: dict[int, dict] = {}
         self.cache = cache
-        self.index = []
-        for ci in range(len(clips)):
-            n_frames = self._clip(ci)["gt"].shape[0] if pairs else 1
-            if pairs and n_frames < 2:
-                raise DatasetFormatError(f"clip '{self._clip(ci)['clip_id']}' has {n_frames} frame; pairs need 2")
-            self.index += [(ci, t) for t in range(1, n_frames)] if pairs else [(ci, 0)]
+        self.frames = int(frames) if frames else int(self._clip(0)["gt"].shape[0])
+        if pairs and self.frames < 2:
+            raise DatasetFormatError(f"clips have {self.frames} frame; training on pairs needs at least 2")
+        per_clip = range(1, self.frames) if pairs else range(1)
+        self.index = [(ci, t) for ci in range(len(clips)) for t in per_clip]
 
     def _clip(self, ci: int) -> dict:
         if ci in self._cache:
@@ -67,6 +70,9 @@ class PairDataset(torch.utils.data.Dataset):
     def __getitem__(self, i: int) -> dict:
         ci, t = self.index[i]
         c = self._clip(ci)
+        if c["gt"].shape[0] != self.frames:
+            raise DatasetFormatError(f"clip '{c.get('clip_id', ci)}' has {c['gt'].shape[0]} frames, the dataset "
+                                     f"{self.frames}")
         if not self.pairs:
             return {k: c[k][t:t + 1] for k in ("composite", "gt", "mask")}
         out = {k: c[k][t - 1:t + 1] for k in ("composite", "gt", "mask")}
@@ -218,7 +224,8 @@ def _train(config: TrainConfig, data_dir, out_dir, *, resume, init_from, stop_af
     if config.variant == "finetune_dmask" and init_from is None and not resume:
         raise ValueError("variant 'finetune_dmask' starts from a trained full model: pass init_from=RUN_DIR")
 
-    train_set = PairDataset(open_split(data_dir, "train"), pairs=config.data.temporal_pairs, cache=config.data.cache)
+    train_set = PairDataset(open_split(data_dir, "train"), pairs=config.data.temporal_pairs, cache=config.data.cache,
+                            frames=read_dataset_info(data_dir).get("frames"))
     val_set = open_split(data_dir, "val")
 
     ckpt = None

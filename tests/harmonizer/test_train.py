@@ -218,3 +218,20 @@ def test_trains_on_the_shared_tiny_dancing_dataset(tiny_dancing, tmp_path):
                 progress=False, tensorboard=False)  # 32² data resized to 64²: flow rescaled too
     summary = json.loads((run / "summary.json").read_text())
     assert summary["steps"] == 3 and math.isfinite(summary["best_val_psnr"])
+
+
+def test_longer_clips_give_every_consecutive_pair_and_odd_clips_are_named(tmp_path):
+    import numpy as np
+
+    from harmonizer.data.format import read_manifest, write_clip, write_manifest
+    from tests.harmonizer.synthetic import make_clip
+
+    root = make_dataset(tmp_path / "t3", train=2, val=1, frames=3)
+    pairs = PairDataset(open_split(root, "train"), pairs=True, cache=False)
+    assert pairs.index == [(0, 1), (0, 2), (1, 1), (1, 2)]
+    item = pairs[1]
+    assert item["gt"].shape[0] == 2 and item["flow_bw"].shape == (2, 32, 32)
+    write_clip(root, make_clip(np.random.default_rng(0), "odd", "train", frames=2))
+    write_manifest(root, read_manifest(root) + [{"id": "odd", "split": "train"}])
+    with pytest.raises(DatasetFormatError, match="clip 'odd' has 2 frames"):
+        train(get_config("tiny", schedule__epochs=1), root, tmp_path / "r", progress=False, tensorboard=False)
