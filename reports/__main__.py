@@ -20,6 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "without it the study is SIMULATED from our measured metrics")
     rep.add_argument("--pairwise", default=None,
                      help="with/without-D pairwise answers CSV (userstudy format); without it SIMULATED")
+    rep.add_argument("--train-steps", type=int, default=None, metavar="N",
+                     help="override the profile's training steps per G model (quick: 100; more on an idle machine)")
     rep.add_argument("--force", nargs="*", default=[], metavar="STEP", help="re-run these steps even if cached")
     rep.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
@@ -30,7 +32,7 @@ def main(argv: list[str] | None = None) -> dict:
     from reports.reproduce import reproduce  # heavy imports only when running
 
     result = reproduce(args.profile, args.out, rankings=args.rankings, pairwise=args.pairwise,
-                       progress=not args.quiet, force=tuple(args.force),
+                       train_steps=args.train_steps, progress=not args.quiet, force=tuple(args.force),
                        argv=list(sys.argv[1:] if argv is None else argv))
     print(f"report: {result['report']}/README.md  manifest: {result['manifest']}  "
           f"({result['wall_s']:.1f} s this run)")

@@ -6,7 +6,7 @@ cached pipeline steps.  Method labels are the row keys of :mod:`reports.paper`.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 PROFILES = ("tiny", "quick", "paper")
 
@@ -133,8 +133,22 @@ def _datasets(clips: int, size: int, scenes: int, seed: int, fractions: dict | N
     )
 
 
-def get_plan(profile: str) -> ProfilePlan:
-    """The plan of ``profile``: ``tiny`` (tests, ~a minute), ``quick`` (CPU, ≤ 30 min), ``paper`` (GPU)."""
+def get_plan(profile: str, *, train_steps: int | None = None) -> ProfilePlan:
+    """The plan of ``profile``: ``tiny`` (tests, ~a minute), ``quick`` (CPU, ≤ 30 min), ``paper`` (GPU).
+    ``train_steps`` replaces the profile's ``schedule.max_steps`` of every G training (e.g. a longer
+    quick run on an idle machine); RealismCNN keeps its own schedule."""
+    plan = _profile_plan(profile)
+    if train_steps is None:
+        return plan
+    if train_steps < 1:
+        raise ValueError(f"train_steps must be >= 1, got {train_steps}")
+    trainings = tuple(replace(t, overrides={**t.overrides, "schedule.max_steps": int(train_steps)})
+                      if t.variant != "realism_cnn" else t for t in plan.trainings)
+    return replace(plan, trainings=trainings,
+                   description=f"{plan.description}; training steps overridden to {train_steps}")
+
+
+def _profile_plan(profile: str) -> ProfilePlan:
     common = dict(synthetic_methods=SYNTHETIC_METHODS, realworld_methods=REALWORLD_METHODS)
     if profile == "tiny":
         return ProfilePlan(

@@ -134,9 +134,10 @@ def write_manifest(out: Path, plan: ProfilePlan, pipeline: Pipeline, records: li
 
 
 def reproduce(profile: str, out: str | Path, *, rankings: str | None = None, pairwise: str | None = None,
-              progress: bool = True, force: tuple[str, ...] = (), argv: list[str] | None = None) -> dict:
+              train_steps: int | None = None, progress: bool = True, force: tuple[str, ...] = (),
+              argv: list[str] | None = None) -> dict:
     """Run (or resume) the whole reproduction of ``profile`` into ``out``; returns a summary dict."""
-    plan = get_plan(profile)
+    plan = get_plan(profile, train_steps=train_steps)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     pipeline = Pipeline(out, build_steps(plan, rankings=rankings, pairwise=pairwise), progress=progress)

@@ -190,3 +190,21 @@ def test_figures_write_pngs(tmp_path):
     for p in paths:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(tmp_path.glob(".*tmp*"))
+
+
+# --------------------------------------------------------------------------- plan
+def test_plans_cover_every_table_row_and_train_steps_override():
+    from reports.plan import get_plan
+
+    plan = get_plan("quick")
+    labels = {m.label for m in plan.synthetic_methods}
+    runs = {t.name for t in plan.trainings}
+    for rows in paper.TABLES.values():
+        assert {r.method for r in rows} <= labels  # every table row is scored
+    assert all(m.run in runs for m in plan.synthetic_methods if m.run)
+    assert set(plan.realworld_methods) <= labels
+    longer = get_plan("quick", train_steps=300)
+    steps = {t.name: t.overrides.get("schedule.max_steps") for t in longer.trainings}
+    assert steps["full"] == 300 and steps["realism_cnn"] is None and "300" in longer.description
+    with pytest.raises(ValueError, match="profile"):
+        get_plan("huge")
