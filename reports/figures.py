@@ -167,7 +167,9 @@ def training_curves(runs: dict[str, Path | str], path: Path | str, *, title: str
     columns = columns[:max_panels] or ["(no metrics)"]
     ncols = min(4, len(columns))
     nrows = -(-len(columns) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.4 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.4 * nrows + 0.6), squeeze=False)
+    cmap = plt.get_cmap("tab20")
+    colour = {name: cmap(i % 20) for i, name in enumerate(data)}  # one colour per run in every panel
     for k, column in enumerate(columns):
         ax = axes[k // ncols, k % ncols]
         for name, (step, numeric) in data.items():
@@ -176,13 +178,16 @@ def training_curves(runs: dict[str, Path | str], path: Path | str, *, title: str
             series = numeric[column]
             x = numeric[step] if step else np.arange(len(series))
             keep = series.notna().to_numpy()
-            ax.plot(np.asarray(x)[keep], series.to_numpy()[keep], label=name, lw=1)
+            ax.plot(np.asarray(x)[keep], series.to_numpy()[keep], label=name, lw=1, color=colour[name])
         ax.set_title(column, fontsize=8)
         ax.tick_params(labelsize=6)
     for k in range(len(columns), nrows * ncols):
         axes[k // ncols, k % ncols].axis("off")
     if data:
-        axes[0, 0].legend(fontsize=5)
+        handles = [plt.Line2D([], [], color=colour[n], lw=2) for n in data]
+        fig.legend(handles, list(data), loc="lower center", ncol=min(6, len(data)), fontsize=7,
+                   bbox_to_anchor=(0.5, -0.02))
+        fig.tight_layout(rect=(0, 0.05, 1, 0.95))
     full_title = title + (f" (no metrics.csv: {', '.join(skipped)})" if skipped else "")
     if full_title:
         fig.suptitle(full_title, fontsize=9)
