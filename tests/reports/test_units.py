@@ -208,3 +208,21 @@ def test_plans_cover_every_table_row_and_train_steps_override():
     assert steps["full"] == 300 and steps["realism_cnn"] is None and "300" in longer.description
     with pytest.raises(ValueError, match="profile"):
         get_plan("huge")
+
+
+def test_grad_enabled_wrapper_turns_autograd_on_under_no_grad():
+    import torch
+
+    from reports.steps import GradEnabled
+
+    class NeedsGrad:
+        name, keeps_background = "needs_grad", True
+
+        def harmonize(self, frames, masks):
+            assert torch.is_grad_enabled(), "called without autograd"
+            return frames
+
+    wrapped = GradEnabled(NeedsGrad())
+    with torch.no_grad():
+        out = wrapped.harmonize(torch.zeros(1, 3, 2, 2), torch.zeros(1, 1, 2, 2))
+    assert out.shape == (1, 3, 2, 2) and wrapped.name == "needs_grad" and wrapped.keeps_background
