@@ -1,7 +1,10 @@
 """Registers the baseline generators "dih" and "resnet" with ``harmonizer.models`` (done on import of ``baselines``).
 
 Each builder takes harmonizer's ``ModelConfig`` and returns a generator with the UNet's
-interface.  The width is derived from the config, not hard-coded: the UNet the same
+interface and honours ``model.output`` like the UNet: ``direct`` returns the net ending in
+tanh; ``residual`` (the ``tiny``/``quick`` profiles) wraps the net without its tanh in
+``harmonizer.models.ResidualOutput`` — O = tanh(atanh(I) + net(I, M)), last layer zero, so G
+starts as cut-and-paste (no extra parameters).  The width is derived from the config, not hard-coded: the UNet the same
 config describes (``arch="unet"``) is counted on the meta device, and the baseline's
 width is the one whose parameter count is closest to it (within 10%, else an error).
 Architecture-specific settings live in ``model.options``:
@@ -22,7 +25,7 @@ from baselines.dih import DIHNet
 from baselines.layers import NORMS
 from baselines.resnet import JohnsonResNet
 from baselines.sizing import MATCH_TOLERANCE, count_on_meta, match_width
-from harmonizer.models import ARCHITECTURES, build_generator, register_architecture, xavier_init
+from harmonizer.models import ARCHITECTURES, build_generator, register_architecture, with_output, xavier_init
 
 _KNOWN_OPTIONS = {"dih": {"width", "norm", "depth"}, "resnet": {"width", "norm", "blocks"}}
 
@@ -59,20 +62,25 @@ def baseline_width(arch: str, model_cfg) -> int:
     return _matched_width(arch, unet_parameter_count(model_cfg), model_cfg.in_mask, opts.get("norm", "batch"), shape)
 
 
+def _out_activation(model_cfg) -> str:
+    return "tanh" if model_cfg.output == "direct" else "none"  # residual: the wrapper applies the tanh
+
+
 def build_dih(model_cfg) -> nn.Module:
     opts = _options("dih", model_cfg)
     net = DIHNet(width=baseline_width("dih", model_cfg), depth=opts.get("depth", model_cfg.depth),
-                 in_mask=model_cfg.in_mask, norm=opts.get("norm", "batch"))
+                 in_mask=model_cfg.in_mask, norm=opts.get("norm", "batch"), out_activation=_out_activation(model_cfg))
     xavier_init(net)  # Algorithm 1: Xavier initialisation for every generator
-    return net
+    return with_output(net, model_cfg.output, net.last_layer)  # after Xavier: the residual zero-init must stay
 
 
 def build_resnet(model_cfg) -> nn.Module:
     opts = _options("resnet", model_cfg)
     net = JohnsonResNet(width=baseline_width("resnet", model_cfg), n_blocks=opts.get("blocks", 5),
-                        in_mask=model_cfg.in_mask, norm=opts.get("norm", "batch"))
+                        in_mask=model_cfg.in_mask, norm=opts.get("norm", "batch"),
+                        out_activation=_out_activation(model_cfg))
     xavier_init(net)
-    return net
+    return with_output(net, model_cfg.output, net.last_layer)
 
 
 def parameter_report(model_cfg) -> dict:

@@ -11,6 +11,8 @@ from typing import Protocol, runtime_checkable
 
 import torch
 
+from harmonizer.infer import check_clip as harmonizer_check_clip
+
 
 @runtime_checkable
 class Method(Protocol):
@@ -19,23 +21,14 @@ class Method(Protocol):
     def harmonize(self, frames: torch.Tensor, masks: torch.Tensor) -> torch.Tensor: ...
 
 
-def check_clip(frames: torch.Tensor, masks: torch.Tensor, *, where: str = "clip") -> None:
-    """Raise ``ValueError`` naming ``where`` if frames/masks break the interface's contract."""
-    if not isinstance(frames, torch.Tensor) or not isinstance(masks, torch.Tensor):
-        raise TypeError(f"{where}: frames and masks must be torch tensors")
-    if frames.dim() != 4 or frames.shape[1] != 3:
-        raise ValueError(f"{where}: frames must be T×3×H×W, got {tuple(frames.shape)}")
-    if masks.dim() != 4 or masks.shape[1] != 1:
-        raise ValueError(f"{where}: masks must be T×1×H×W, got {tuple(masks.shape)}")
-    if frames.shape[0] != masks.shape[0] or frames.shape[-2:] != masks.shape[-2:]:
-        raise ValueError(
-            f"{where}: frames {tuple(frames.shape)} and masks {tuple(masks.shape)} differ in frame count or size"
-        )
-    if not torch.isfinite(frames).all():
-        raise ValueError(f"{where}: frames contain NaN or infinite values")
-    lo, hi = float(frames.min()), float(frames.max())
-    if lo < 0.0 or hi > 1.0:
-        raise ValueError(f"{where}: frames must lie in [0, 1], found values in [{lo:.3g}, {hi:.3g}]")
-    mlo, mhi = float(masks.min()), float(masks.max())
-    if mlo < 0.0 or mhi > 1.0:
-        raise ValueError(f"{where}: masks must lie in [0, 1], found values in [{mlo:.3g}, {mhi:.3g}]")
+def check_clip(frames: torch.Tensor, masks: torch.Tensor | None, *, where: str = "clip",
+               masks_required: bool = True) -> None:
+    """Raise ``TypeError``/``ValueError`` naming ``where`` if frames/masks break the interface's contract.
+
+    One check for the whole suite: this is :func:`harmonizer.infer.check_clip` (T×3×H×W finite
+    frames in [0, 1]; T×1×H×W masks in [0, 1] of the same T, H, W), plus masks being required
+    unless ``masks_required=False`` (e.g. the GAN with a mask-free ``mask_mode``).
+    """
+    if masks is None and masks_required:
+        raise TypeError(f"{where}: frames and masks must be torch tensors (this method needs masks, got None)")
+    harmonizer_check_clip(frames, masks, where=where)

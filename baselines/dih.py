@@ -7,7 +7,11 @@ connected layer; a decoder of 4×4 stride-2 transposed convolutions mirrors the 
 The skip links are **element-wise sums** of the encoder feature into the decoder feature
 of the same resolution (not concatenations as in the UNet) — the difference the paper
 points out.  The input is the composite (in [-1, 1]) with the mask (as 2M−1); the output
-passes through tanh, so it lies in [-1, 1] like the UNet's.
+passes through tanh, so it lies in [-1, 1] like the UNet's.  With ``out_activation="none"``
+the net returns the unbounded correction, and :func:`baselines.architectures.build_dih` wraps it
+in ``harmonizer.models.ResidualOutput`` when ``model.output == "residual"`` (the ``tiny`` and
+``quick`` profiles), exactly as the UNet generator does: O = tanh(atanh(I) + net(I, M)) with
+the last layer (``head``) zero-initialised, so G starts as cut-and-paste.
 
 Departures from the original, forced by our data and setting:
 
@@ -40,12 +44,17 @@ def level_widths(width: int, depth: int) -> list[int]:
 
 
 class DIHNet(nn.Module):
-    """Encoder–decoder with element-wise-sum skips: ``forward(composite_m11, mask) -> N×3×H×W`` in [-1, 1]."""
+    """Encoder–decoder with element-wise-sum skips: ``forward(composite_m11, mask) -> N×3×H×W``,
+    in [-1, 1] (``out_activation="tanh"``) or unbounded (``"none"``, the correction of a residual G)."""
 
-    def __init__(self, *, width: int = 512, depth: int = 4, in_mask: bool = True, norm: str = "batch"):
+    def __init__(self, *, width: int = 512, depth: int = 4, in_mask: bool = True, norm: str = "batch",
+                 out_activation: str = "tanh"):
         super().__init__()
         if depth < 1 or width < 1:
             raise ValueError(f"DIHNet needs depth >= 1 and width >= 1, got depth={depth}, width={width}")
+        if out_activation not in ("tanh", "none"):
+            raise ValueError(f"out_activation must be 'tanh' or 'none', got '{out_activation}'")
+        self.out_activation = out_activation
         self.in_mask, self.depth = in_mask, depth
         self.widths = level_widths(width, depth)
         widths = self.widths
@@ -68,6 +77,10 @@ class DIHNet(nn.Module):
             ))
         self.head = nn.ConvTranspose2d(widths[0], 3, 4, stride=2, padding=1)
 
+    @property
+    def last_layer(self) -> nn.Module:
+        return self.head
+
     def forward(self, composite: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         h, w = composite.shape[-2:]
         x = pad_to_multiple(generator_input(composite, mask, self.in_mask), 2**self.depth)
@@ -78,4 +91,5 @@ class DIHNet(nn.Module):
         x = self.bottleneck(x) + skips[-1]
         for layer, skip in zip(self.decoder, reversed(skips[:-1])):
             x = layer(x) + skip  # element-wise sum: the defining trait of DIH
-        return torch.tanh(self.head(x))[..., :h, :w]
+        out = self.head(x)
+        return (torch.tanh(out) if self.out_activation == "tanh" else out)[..., :h, :w]

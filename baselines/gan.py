@@ -24,6 +24,7 @@ class GAN:
         # whatever harmonizer promises about the background (it does not paste it back by default)
         self.keeps_background = bool(getattr(self.inner, "keeps_background", False))
 
-    def harmonize(self, frames: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        check_clip(frames, masks, where=self.name)
+    def harmonize(self, frames: torch.Tensor, masks: torch.Tensor | None = None) -> torch.Tensor:
+        # masks may be None only when G does not read them (mask_mode discriminator/zeros/ones, or mask-free G)
+        check_clip(frames, masks, where=self.name, masks_required=self.inner.needs_mask)
         return self.inner.harmonize(frames, masks)

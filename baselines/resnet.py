@@ -9,6 +9,12 @@ and ``w = c/4``, rounded:
 * ``u(c/2)``, ``uw``: 3×3 stride-½ (transposed) convolutions, norm, ReLU;
 * ``c9s1-3``: 9×9 convolution to RGB and tanh, so the output lies in [-1, 1].
 
+With ``out_activation="none"`` the tanh is left out and the net returns the unbounded
+correction; :func:`baselines.architectures.build_resnet` wraps it in
+``harmonizer.models.ResidualOutput`` when ``model.output == "residual"`` (the ``tiny`` and
+``quick`` profiles), as the UNet generator does: O = tanh(atanh(I) + net(I, M)) with the last
+9×9 convolution zero-initialised, so G starts as cut-and-paste.
+
 The input is the composite (in [-1, 1]) with the mask (as 2M−1), as for every generator of
 the suite.  Johnson et al. used batch normalisation, and so do we by default (see
 :func:`baselines.layers.make_norm`).  Inputs whose sides are not multiples of 4 are padded
@@ -41,12 +47,16 @@ class ResidualBlock(nn.Module):
 
 
 class JohnsonResNet(nn.Module):
-    """``forward(composite_m11, mask) -> N×3×H×W`` in [-1, 1]."""
+    """``forward(composite_m11, mask) -> N×3×H×W`` in [-1, 1] (``out_activation="tanh"``) or unbounded (``"none"``)."""
 
-    def __init__(self, *, width: int = 128, n_blocks: int = 5, in_mask: bool = True, norm: str = "batch"):
+    def __init__(self, *, width: int = 128, n_blocks: int = 5, in_mask: bool = True, norm: str = "batch",
+                 out_activation: str = "tanh"):
         super().__init__()
         if width < 1 or n_blocks < 0:
             raise ValueError(f"JohnsonResNet needs width >= 1 and n_blocks >= 0, got {width}, {n_blocks}")
+        if out_activation not in ("tanh", "none"):
+            raise ValueError(f"out_activation must be 'tanh' or 'none', got '{out_activation}'")
+        self.out_activation = out_activation
         self.in_mask = in_mask
         # ``width`` is the trunk width c (the residual blocks dominate the parameter count, so
         # matching on c is fine-grained); the outer layers have c/4 and c/2 channels
@@ -65,7 +75,12 @@ class JohnsonResNet(nn.Module):
             nn.Conv2d(w, 3, 9),
         )
 
+    @property
+    def last_layer(self) -> nn.Module:
+        return self.net[-1]
+
     def forward(self, composite: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         h, w = composite.shape[-2:]
         x = pad_to_multiple(generator_input(composite, mask, self.in_mask), 4)
-        return torch.tanh(self.net(x))[..., :h, :w]
+        out = self.net(x)
+        return (torch.tanh(out) if self.out_activation == "tanh" else out)[..., :h, :w]

@@ -24,6 +24,8 @@ def check_clip(frames: torch.Tensor, masks: torch.Tensor | None = None, *, where
     """Raise ``TypeError``/``ValueError`` naming ``where`` if a clip breaks the method interface's contract.
 
     ``frames``: T×3×H×W finite values in [0, 1]; ``masks`` (optional): T×1×H×W in [0, 1], same T, H, W.
+    The suite's one input check: ``baselines.base.check_clip`` delegates here (adding only that
+    masks are required), so every method rejects bad input with the same messages.
     """
     if not isinstance(frames, torch.Tensor) or (masks is not None and not isinstance(masks, torch.Tensor)):
         raise TypeError(f"{where}: frames and masks must be torch tensors")

@@ -2,7 +2,8 @@
 
 ``ARCHITECTURES`` maps a name to ``builder(model_cfg) -> nn.Module`` whose
 ``forward(composite, mask)`` takes the composite in [-1, 1] (N×3×H×W) and the mask in
-[0, 1] (N×1×H×W) and returns N×3×H×W in [-1, 1].  "unet" is built in; ``baselines``
+[0, 1] (N×1×H×W) and returns N×3×H×W in [-1, 1].  Every builder honours ``model_cfg.output``
+(``direct`` or ``residual``, :mod:`harmonizer.models.output`) the same way.  "unet" is built in; ``baselines``
 registers "resnet" and "dih" when imported.  The module that registered an architecture is
 recorded so that a checkpoint of that architecture can import it again when loaded
 (a plugin look-up by recorded name — harmonizer never imports baselines statically).
@@ -15,6 +16,7 @@ from typing import Callable
 
 import torch.nn as nn
 
+from harmonizer.models.output import OUTPUTS, ResidualOutput, residual_tanh, with_output, zero_init_
 from harmonizer.models.unet import UNet, UNetDiscriminator, UNetGenerator, xavier_init
 
 Builder = Callable[..., nn.Module]
@@ -61,4 +63,5 @@ def build_discriminator(model_cfg) -> nn.Module:
 
 
 __all__ = ["ARCHITECTURES", "register_architecture", "build_generator", "build_discriminator",
-           "ensure_architecture", "UNet", "UNetGenerator", "UNetDiscriminator", "xavier_init"]
+           "ensure_architecture", "UNet", "UNetGenerator", "UNetDiscriminator", "xavier_init",
+           "OUTPUTS", "ResidualOutput", "residual_tanh", "with_output", "zero_init_"]

@@ -21,6 +21,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from harmonizer.models.output import check_output, residual_tanh, zero_init_
+
 
 def _norm(kind: str, channels: int) -> nn.Module:
     if kind == "instance":
@@ -110,19 +112,18 @@ class UNetGenerator(nn.Module):
     ``output="residual"``: O = tanh(atanh(I) + UNet(I, M)) with the last layer zero-initialised, so
     G starts as the identity (cut-and-paste) and learns only the correction.  Still a tanh output;
     used by the short CPU profiles, where a directly-predicting net cannot even learn to copy the
-    background within a few hundred steps (the paper trains ~1.3 M steps).
+    background within a few hundred steps (the paper trains ~1.3 M steps).  The residual output is
+    :func:`harmonizer.models.output.residual_tanh`, shared with every registered generator; the
+    weights stay under ``net.`` in both modes (checkpoints of either kind load unchanged).
     """
 
     def __init__(self, *, in_mask: bool = True, output: str = "direct", **unet_kwargs):
         super().__init__()
-        if output not in ("direct", "residual"):
-            raise ValueError(f"generator output must be 'direct' or 'residual', got '{output}'")
-        self.in_mask, self.output = in_mask, output
+        self.in_mask, self.output = in_mask, check_output(output)
         self.net = UNet(4 if in_mask else 3, 3, out_activation="tanh" if output == "direct" else "none",
                         **unet_kwargs)
         if output == "residual":
-            nn.init.zeros_(self.net.head.weight)
-            nn.init.zeros_(self.net.head.bias)
+            zero_init_(self.net.head)
 
     def forward(self, composite: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         if not self.in_mask:
@@ -132,7 +133,7 @@ class UNetGenerator(nn.Module):
         else:
             out = self.net(torch.cat([composite, 2.0 * mask.to(composite.dtype) - 1.0], dim=1))
         if self.output == "residual":
-            out = torch.tanh(torch.atanh(composite.clamp(-1 + 1e-3, 1 - 1e-3)) + out)
+            out = residual_tanh(composite, out)
         return out
 
 

@@ -100,3 +100,38 @@ def test_unknown_option_is_an_error():
     cfg = get_config("tiny", variant="dih", **{"model.options": {"blocks": 3}})
     with pytest.raises(KeyError, match="blocks"):
         build_generator(cfg.model)
+
+
+@pytest.mark.parametrize("profile", ["tiny", "quick"])
+@pytest.mark.parametrize("arch", ["unet", "dih", "resnet"])
+def test_residual_generators_start_as_the_identity(arch, profile):
+    """model.output='residual' is honoured by every registered generator the same way: a freshly built G
+    returns its input (closed form: tanh(atanh(I) + 0) = I), in training mode (batch norm) and eval mode."""
+    cfg = get_config(profile, model__arch=arch, model__output="residual").model
+    torch.manual_seed(0)
+    size = get_config(profile).data.size
+    comp = torch.rand(2, 3, size, size) * 1.98 - 0.99
+    mask = (torch.rand(2, 1, size, size) > 0.5).float()
+    G = build_generator(cfg)
+    for mode in (True, False):
+        G.train(mode)
+        assert torch.allclose(G(comp, mask), comp, atol=1e-5), (arch, profile, mode)
+    direct = build_generator(dataclasses.replace(cfg, output="direct"))
+    assert not torch.allclose(direct(comp, mask), comp, atol=1e-2)  # the paper's output does not start there
+    # the zero-initialised last layer adds nothing: same count in both modes
+    assert count_parameters(G) == count_parameters(direct)
+
+
+def test_profiles_use_one_output_for_every_architecture():
+    for profile, output in (("tiny", "residual"), ("quick", "residual"), ("paper", "direct")):
+        for arch in ("unet", "dih", "resnet"):
+            assert get_config(profile, variant=arch if arch != "unet" else "no_adv").model.output == output
+
+
+def test_a_residual_baseline_refuses_direct_weights():
+    """Weights of a directly-predicting DIH (as trained before model.output was honoured) are not silently
+    loaded into a residual DIH, whose output they would not produce."""
+    cfg = get_config("tiny", variant="dih").model
+    direct = build_generator(dataclasses.replace(cfg, output="direct"))
+    with pytest.raises(RuntimeError, match="direct-output DIHNet"):
+        build_generator(cfg).load_state_dict(direct.state_dict())

@@ -84,3 +84,30 @@ def test_paste_background_option_keeps_the_background_exactly(dih_run, tiny_data
     assert torch.equal(out[bg], frames[bg])
     assert not torch.equal(out_raw[bg], frames[bg])  # the raw network does change the background
     assert torch.allclose(out[fg], out_raw[fg])
+
+
+def test_check_clip_is_harmonizers_with_masks_required():
+    """baselines.base.check_clip delegates to harmonizer.infer.check_clip: the same errors, plus masks required."""
+    from baselines.base import check_clip
+    from harmonizer.infer import check_clip as harmonizer_check_clip
+
+    frames, masks = torch.rand(2, 3, 8, 8), torch.ones(2, 1, 8, 8)
+    check_clip(frames, masks)
+    bad_cases = [(frames[:, :2], masks, "T×3×H×W"), (frames, masks[:1], "differ"), (frames * 3, masks, r"\[0, 1\]"),
+                 (frames, masks * float("nan"), "masks must lie"), (frames, masks[:, :, :4], "differ")]
+    for f, m, pattern in bad_cases:
+        for check in (check_clip, harmonizer_check_clip):
+            with pytest.raises(ValueError, match=pattern) as err:
+                check(f, m, where="clip_7")
+            assert "clip_7" in str(err.value)
+    with pytest.raises(TypeError, match="needs masks"):
+        check_clip(frames, None, where="cut_and_paste")
+    check_clip(frames, None, masks_required=False)
+
+
+def test_gan_without_masks_in_a_mask_free_mode(gan_run, tiny_data):
+    frames, masks = _clip(tiny_data, "test", 0)
+    with pytest.raises(TypeError, match="needs masks"):
+        get_method("gan", checkpoint=gan_run).harmonize(frames, None)
+    out = get_method("gan", checkpoint=gan_run, mask_mode="zeros").harmonize(frames, None)
+    assert out.shape == frames.shape

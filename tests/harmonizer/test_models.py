@@ -83,3 +83,79 @@ def test_residual_generator_starts_as_the_identity_and_direct_does_not():
     direct = build_generator(get_config("tiny", model__output="direct").model)
     assert not torch.allclose(direct(x, m), x, atol=1e-2)
     assert get_config("paper").model.output == "direct"  # the paper's parameterisation
+
+
+# --- the shared residual/direct output (harmonizer.models.output) ---------------------------------------------
+
+class _BiasNet(nn.Module):
+    """A generator body whose correction is a 1×1 conv of the composite (its last and only layer)."""
+
+    in_mask = True
+
+    def __init__(self):
+        super().__init__()
+        self.head = nn.Conv2d(3, 3, 1)
+
+    def forward(self, composite, mask):
+        return self.head(composite)
+
+
+def test_residual_output_follows_the_closed_form():
+    from harmonizer.models import ResidualOutput
+
+    body = _BiasNet()
+    G = ResidualOutput(body, body.head)
+    x = torch.linspace(-0.99, 0.99, 3 * 4 * 5).reshape(1, 3, 4, 5)
+    m = torch.ones(1, 1, 4, 5)
+    assert torch.allclose(G(x, m), x, atol=1e-6)  # zero last layer: tanh(atanh(I)) = I
+    with torch.no_grad():
+        body.head.bias.copy_(torch.tensor([0.5, -0.25, 0.0]))
+    expected = torch.tensor([[math.tanh(math.atanh(v) + b) for v in row]
+                             for row, b in zip(x[0].reshape(3, -1).tolist(), (0.5, -0.25, 0.0))]).reshape(1, 3, 4, 5)
+    assert torch.allclose(G(x, m), expected, atol=1e-6)
+    assert G.in_mask and sum(p.numel() for p in G.parameters()) == 12  # the wrapper adds no parameters
+
+
+def test_residual_output_clamps_saturated_inputs():
+    from harmonizer.models.output import INPUT_CLAMP, residual_tanh
+
+    out = residual_tanh(torch.tensor([-1.0, 1.0, 0.3]), torch.zeros(3))
+    assert torch.allclose(out, torch.tensor([-1 + INPUT_CLAMP, 1 - INPUT_CLAMP, 0.3]), atol=1e-6)
+    assert torch.isfinite(out).all()
+
+
+def test_residual_wrapper_refuses_bare_direct_weights():
+    from harmonizer.models import ResidualOutput
+
+    body = _BiasNet()
+    G = ResidualOutput(body, body.head)
+    with pytest.raises(RuntimeError, match="direct-output _BiasNet"):
+        G.load_state_dict(_BiasNet().state_dict())
+    other = _BiasNet()
+    G.load_state_dict(ResidualOutput(other, other.head).state_dict())  # its own format loads
+
+
+def test_with_output_and_bad_names():
+    from harmonizer.models import ResidualOutput, with_output
+
+    body = _BiasNet()
+    assert with_output(body, "direct", body.head) is body
+    assert isinstance(with_output(body, "residual", body.head), ResidualOutput)
+    with pytest.raises(ValueError, match="direct, residual"):
+        with_output(body, "residul", body.head)
+    with pytest.raises(ValueError, match="last_layer"):
+        ResidualOutput(body, nn.Conv2d(3, 3, 1))
+
+
+def test_unet_generator_keys_and_residual_closed_form():
+    """UNet checkpoints are unchanged: weights under ``net.`` in both modes, and the residual output is
+    tanh(atanh(I) + raw UNet output) computed here by hand from the inner UNet."""
+    direct = build_generator(get_config("tiny", model__output="direct").model)
+    res = build_generator(get_config("tiny", model__output="residual").model)
+    assert set(direct.state_dict()) == set(res.state_dict()) and all(k.startswith("net.") for k in res.state_dict())
+    res.load_state_dict(direct.state_dict())  # a direct UNet's weights load into a residual one (same keys)
+    torch.manual_seed(1)
+    x = torch.rand(2, 3, 32, 32) * 1.8 - 0.9
+    m = (torch.rand(2, 1, 32, 32) > 0.5).float()
+    raw = res.net(torch.cat([x, 2 * m - 1], 1))
+    assert torch.allclose(res(x, m), torch.tanh(0.5 * torch.log((1 + x) / (1 - x)) + raw), atol=1e-5)
