@@ -72,11 +72,12 @@ class ResidualOutput(nn.Module):
                              error_msgs):
         keys = [k for k in state_dict if k.startswith(prefix)]
         if keys and not any(k.startswith(prefix + "net.") for k in keys):
-            error_msgs.append(
+            # raised, not appended to error_msgs: torch would list every missing key before this explanation
+            raise RuntimeError(
                 f"these weights belong to a direct-output {type(self.net).__name__} (no 'net.' prefix), but the "
                 "config asks for model.output='residual'. Runs of dih/resnet trained before the baselines honoured "
                 "model.output predicted directly although their config said residual: retrain them "
-                "(reports: --force train_<arch>), or load with model.output='direct'.")
+                "(for reports: a fresh --out folder), or load them with model.output='direct'.")
 
     def forward(self, composite: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         return residual_tanh(composite, self.net(composite, mask))

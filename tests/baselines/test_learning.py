@@ -59,3 +59,21 @@ def test_harmonizer_reloads_a_baseline_run_without_importing_baselines_first(dih
     assert done.returncode == 0, done.stderr
     # the tiny profile's residual output wraps the DIH net, as it does for every architecture
     assert done.stdout.split() == ["dih", "residual", "ResidualOutput", "DIHNet", "None"]
+
+
+def test_a_run_with_bare_direct_weights_is_a_clear_error(dih_run, tmp_path):
+    """A dih run saved before dih honoured model.output (config 'residual', weights of a bare direct DIHNet)
+    is refused with an explanation instead of being loaded into the residual wrapper."""
+    import shutil
+
+    from harmonizer.infer import load_run
+    from harmonizer.runs import CheckpointError
+
+    old = tmp_path / "old_dih"
+    shutil.copytree(dih_run, old)
+    path = old / "checkpoints" / "best.pt"
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    ckpt["G"] = {k.removeprefix("net."): v for k, v in ckpt["G"].items()}  # the pre-wrapper layout
+    torch.save(ckpt, path)
+    with pytest.raises(CheckpointError, match="direct-output DIHNet.*model.output='direct'"):
+        load_run(old)
