@@ -39,6 +39,8 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from harmonizer.lr_schedule import LR_SCHEDULES
+
 PROFILES = ("tiny", "quick", "paper")
 VARIANTS = (
     "full",
@@ -84,6 +86,9 @@ class OptimConfig:
     lr: float = 2e-4
     beta1: float = 0.5  # the paper prints 0.999; see the module docstring
     beta2: float = 0.999
+    lr_schedule: str = "constant"  # constant | cosine (decay to final_lr_fraction·lr at the last step)
+    warmup_steps: int = 0  # linear warm-up from lr/warmup_steps to lr (0: none)
+    final_lr_fraction: float = 0.0  # cosine only: the lr of the last step as a fraction of lr
 
 
 @dataclass
@@ -133,6 +138,10 @@ class TrainConfig:
             problems.append(f"loss.temporal '{self.loss.temporal}' not in {TEMPORAL_MODES}")
         if self.data.mask_source not in MASK_SOURCES:
             problems.append(f"data.mask_source '{self.data.mask_source}' not in {MASK_SOURCES}")
+        if self.optim.lr_schedule not in LR_SCHEDULES:
+            problems.append(f"optim.lr_schedule '{self.optim.lr_schedule}' not in {LR_SCHEDULES}")
+        if self.optim.warmup_steps < 0 or not 0.0 <= self.optim.final_lr_fraction <= 1.0:
+            problems.append("optim.warmup_steps must be >= 0 and optim.final_lr_fraction in [0, 1]")
         if self.model.norm not in NORMS:
             problems.append(f"model.norm '{self.model.norm}' not in {NORMS}")
         if self.data.mask_source == "discriminator" and not self.loss.adversarial:

@@ -25,6 +25,7 @@ from tqdm import tqdm
 from harmonizer.config import TrainConfig, config_from_dict, config_to_dict
 from harmonizer.data.format import DatasetFormatError, list_clips, read_dataset_info
 from harmonizer.losses import discriminator_loss, generator_loss
+from harmonizer.lr_schedule import lr_factor
 from harmonizer.models import ARCHITECTURE_MODULES, build_discriminator, build_generator
 from harmonizer.runs import (CheckpointError, MetricsLog, checkpoint_path, load_checkpoint, rng_state,
                              save_checkpoint, set_rng_state, write_json)
@@ -231,7 +232,8 @@ def _train(config: TrainConfig, data_dir, out_dir, *, resume, init_from, stop_af
     ckpt = None
     if resume:
         ckpt = load_checkpoint(checkpoint_path(run, "last"))
-        diffs = _config_differences(ckpt["config"], cfg_dict)
+        # through the dataclasses, so fields added since the checkpoint was written take their defaults
+        diffs = _config_differences(config_to_dict(config_from_dict(ckpt["config"])), cfg_dict)
         if diffs:
             raise CheckpointError(f"cannot resume {run}: its config differs in " + "; ".join(diffs))
     elif (run / "checkpoints" / "last.pt").exists():
@@ -309,6 +311,11 @@ def _train(config: TrainConfig, data_dir, out_dir, *, resume, init_from, stop_af
             if step >= total or (stop_after_steps is not None and step >= stop_after_steps):
                 stopped = True
                 break
+            lr = config.optim.lr * lr_factor(step, total, config.optim.lr_schedule, config.optim.warmup_steps,
+                                             config.optim.final_lr_fraction)
+            for opt in (opt_G, opt_D):
+                for group in (opt.param_groups if opt is not None else ()):
+                    group["lr"] = lr
             parts = _train_step(G, D, G_raw, D_raw, opt_G, opt_D, _resize_batch(raw, config.data.size),
                                 config, device, autocast)
             bad = [k for k, v in parts.items() if not math.isfinite(v)]

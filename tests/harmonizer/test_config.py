@@ -1,5 +1,6 @@
 """Profiles, variants and overrides of harmonizer.config."""
 import json
+import math
 
 import pytest
 
@@ -53,3 +54,43 @@ def test_overrides_in_three_spellings_and_errors():
         get_config("tiny", "finetune_dmask", loss__adversarial=False)
     assert parse_override("schedule.bf16=true") == ("schedule.bf16", True)
     assert parse_override("model.arch=dih") == ("model.arch", "dih")
+
+
+def test_lr_factor_closed_forms():
+    from harmonizer.lr_schedule import lr_factor
+
+    assert lr_factor(0, 100) == lr_factor(99, 100) == 1.0  # constant, no warm-up
+    # linear warm-up over 4 steps: 1/4, 2/4, 3/4, then the schedule proper
+    assert [lr_factor(s, 100, "constant", 4) for s in range(5)] == [0.25, 0.5, 0.75, 1.0, 1.0]
+    # cosine from 1 at the end of warm-up to final_fraction at the last step: (1 + cos(pi p)) / 2 scaled
+    assert lr_factor(10, 110, "cosine", 10) == pytest.approx(1.0)
+    assert lr_factor(60, 110, "cosine", 10) == pytest.approx(0.5)  # halfway: cos(pi/2) = 0
+    assert lr_factor(35, 110, "cosine", 10) == pytest.approx((1 + 2 ** -0.5) / 2)  # quarter: cos(pi/4)
+    assert lr_factor(110, 110, "cosine", 10, final_fraction=0.1) == pytest.approx(0.1)
+    assert lr_factor(60, 110, "cosine", 10, final_fraction=0.1) == pytest.approx(0.55)
+    with pytest.raises(ValueError, match="unknown lr schedule 'step'"):
+        lr_factor(0, 10, "step")
+    with pytest.raises(ValueError, match="optim.lr_schedule 'linear'"):
+        get_config("tiny", optim__lr_schedule="linear")
+    with pytest.raises(ValueError, match="final_lr_fraction"):
+        get_config("tiny", optim__final_lr_fraction=1.5)
+
+
+def test_train_sets_the_scheduled_lr_on_both_optimisers(tiny_dancing, tmp_path, monkeypatch):
+    """The loop hands Adam lr·factor(step) before every step (the step itself is stubbed out)."""
+    import harmonizer.train as train_module
+
+    seen = []
+
+    def fake_step(G, D, G_raw, D_raw, opt_G, opt_D, batch, config, device, autocast):
+        seen.append((opt_G.param_groups[0]["lr"], opt_D.param_groups[0]["lr"]))
+        return {"g_total": 0.0, "d_loss": 0.0}
+
+    monkeypatch.setattr(train_module, "_train_step", fake_step)
+    cfg = get_config("tiny", "full", optim__lr=1e-2, optim__lr_schedule="cosine", optim__warmup_steps=2,
+                     schedule__max_steps=6, schedule__epochs=10, data__batch_size=2, data__max_val_clips=1)
+    train_module.train(cfg, tiny_dancing, tmp_path / "run", progress=False)
+    # steps 0, 1 warm up (1/2, 2/2); steps 2..5 decay over 4 steps: p = 0, 1/4, 2/4, 3/4
+    expected = [0.5, 1.0] + [(1 + math.cos(math.pi * k / 4)) / 2 for k in range(4)]
+    assert [g for g, _ in seen] == pytest.approx([1e-2 * e for e in expected])
+    assert [d for _, d in seen] == [g for g, _ in seen]
