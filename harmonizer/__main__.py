@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import uuid
 from pathlib import Path
 
 import cv2
@@ -23,6 +21,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from harmonizer.atomic import atomic_directory, atomic_path
 from harmonizer.config import PROFILES, VARIANTS, get_config, parse_override
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
@@ -63,22 +62,19 @@ def read_frames(path: str | os.PathLike, *, gray: bool = False) -> np.ndarray:
 def write_frames(out: str | os.PathLike, frames: np.ndarray, fps: float = 25.0) -> Path:
     """Write T×H×W×3 RGB uint8 as a video (by suffix) or a folder of PNGs, atomically (temp, then rename)."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{out.name}")
     if out.suffix.lower() in VIDEO_SUFFIXES:
         h, w = frames.shape[1:3]
-        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
-        for f in frames:
-            writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
-        writer.release()
-        os.replace(tmp, out)
+        with atomic_path(out) as tmp:
+            writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+            try:
+                for f in frames:
+                    writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+            finally:
+                writer.release()
     else:
-        tmp.mkdir()
-        for t, f in enumerate(frames):
-            cv2.imwrite(str(tmp / f"{t:05d}.png"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
+        with atomic_directory(out) as tmp:
+            for t, f in enumerate(frames):
+                cv2.imwrite(str(tmp / f"{t:05d}.png"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
     return out
 
 

@@ -15,15 +15,15 @@ half-written checkpoint; the previous good one stays in place.
 from __future__ import annotations
 
 import csv
-import json
 import os
 import random
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+
+from harmonizer.atomic import atomic_path, write_json_atomic, write_text_atomic
 
 CHECKPOINT_FORMAT = 1
 METRIC_COLUMNS = ("step", "epoch", "split", "metric", "value")
@@ -33,28 +33,17 @@ class CheckpointError(ValueError):
     """A checkpoint is missing, unreadable, or belongs to another architecture/profile; the message names it."""
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+atomic_write_text = write_text_atomic  # the older name, still imported by baselines and benchmarks
 
 
 def write_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str))
+    write_json_atomic(path, data, indent=2, sort_keys=True, default=str)
 
 
 def save_checkpoint(path: Path, payload: dict) -> None:
     """``torch.save`` to a temporary file in the same folder, then an atomic rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         torch.save({"format": CHECKPOINT_FORMAT, **payload}, tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def checkpoint_path(run_or_file: str | os.PathLike, which: str = "best") -> Path:

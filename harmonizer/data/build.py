@@ -16,13 +16,14 @@ import json
 import multiprocessing as mp
 import os
 import shutil
-import uuid
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import cv2
 from tqdm import tqdm
+
+from harmonizer.atomic import write_jsonl_atomic
 
 from .clips import ClipConfig, make_clip
 from .format import DATASET_INFO, MANIFEST, SPLITS, DatasetFormatError, clip_dir, read_dataset_info, write_clip, \
@@ -161,12 +162,7 @@ def iter_manifest(out: Path, clips: int, counts: dict):
 
 def write_manifest_streamed(out: Path, records) -> None:
     """Same bytes as ``format.write_manifest``, but streamed: paper-scale manifests never sit in memory."""
-    path = out / MANIFEST
-    tmp = path.with_suffix(f".jsonl.{uuid.uuid4().hex[:8]}.tmp")
-    with tmp.open("w") as f:
-        for record in records:
-            f.write(json.dumps(record, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    write_jsonl_atomic(out / MANIFEST, records, sort_keys=True)
 
 
 def build_dataset(out, *, source: str = "procedural", clips: int, size: int, frames: int = 2, seed: int = 0,

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from harmonizer.atomic import atomic_directory, write_json_atomic, write_jsonl_atomic
 
 MANIFEST = "manifest.jsonl"
 DATASET_INFO = "dataset.json"
@@ -88,10 +88,10 @@ def read_mask(path: str | os.PathLike) -> np.ndarray:
 def write_clip(root: str | os.PathLike, clip: Clip) -> Path:
     """Write ``clip`` atomically (temporary folder, then rename).  Returns the clip folder."""
     final = clip_dir(root, clip.split, clip.clip_id)
-    tmp = final.parent / f".tmp-{clip.clip_id}-{uuid.uuid4().hex[:8]}"
-    for sub in ("gt", "composite", "mask", "flow", "valid"):
-        (tmp / sub).mkdir(parents=True, exist_ok=True)
-    try:
+    # the temporary's name starts ".tmp-<clip id>-", which build.remove_stale_temporaries relies on
+    with atomic_directory(final) as tmp:
+        for sub in ("gt", "composite", "mask", "flow", "valid"):
+            (tmp / sub).mkdir()
         for t in range(clip.num_frames):
             _write_png(tmp / "gt" / f"{t:03d}.png", clip.gt[t])
             _write_png(tmp / "composite" / f"{t:03d}.png", clip.composite[t])
@@ -102,12 +102,6 @@ def write_clip(root: str | os.PathLike, clip: Clip) -> Path:
             _write_png(tmp / "valid" / f"{t + 1:03d}_to_{t:03d}.png", clip.valid_bw[t].astype(np.uint8) * 255)
             _write_png(tmp / "valid" / f"{t:03d}_to_{t + 1:03d}.png", clip.valid_fw[t].astype(np.uint8) * 255)
         (tmp / "meta.json").write_text(json.dumps(clip.meta, sort_keys=True))
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return final
 
 
@@ -188,17 +182,11 @@ def list_clips(root: str | os.PathLike, split: str | None = None) -> list[tuple[
 
 def write_manifest(root: str | os.PathLike, records: list[dict]) -> None:
     """Replace the manifest atomically with ``records`` (one JSON line each, sorted keys)."""
-    path = Path(root) / MANIFEST
-    tmp = path.with_suffix(f".jsonl.{uuid.uuid4().hex[:8]}.tmp")  # unique: concurrent shards may write at once
-    tmp.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
-    os.replace(tmp, path)
+    write_jsonl_atomic(Path(root) / MANIFEST, records, sort_keys=True)
 
 
 def write_dataset_info(root: str | os.PathLike, info: dict) -> None:
-    path = Path(root) / DATASET_INFO
-    tmp = path.with_suffix(f".json.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(json.dumps(info, indent=2, sort_keys=True))
-    os.replace(tmp, path)
+    write_json_atomic(Path(root) / DATASET_INFO, info, indent=2, sort_keys=True)
 
 
 def read_dataset_info(root: str | os.PathLike) -> dict:

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from harmonizer.atomic import atomic_path
 
 from .format import list_clips, read_clip
 
@@ -51,8 +52,7 @@ def contact_sheet(root, out: str | os.PathLike | None = None, *, clips: int = 4,
         raise ValueError(f"{root} has no clips to show" + (f" in split '{split}'" if split else ""))
     width = max(r.shape[1] for r in rows)
     sheet = np.concatenate([np.pad(r, ((0, 2), (0, width - r.shape[1]), (0, 0))) for r in rows], 0)
-    tmp = out.with_name(f".{out.stem}.{uuid.uuid4().hex[:8]}.png")
-    if not cv2.imwrite(str(tmp), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR)):
-        raise OSError(f"could not write {tmp}")
-    os.replace(tmp, out)
+    with atomic_path(out) as tmp:
+        if not cv2.imwrite(str(tmp), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR)):
+            raise OSError(f"could not write {out}")
     return out
