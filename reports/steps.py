@@ -125,8 +125,8 @@ class ClipSubset:
 
 class GradEnabled:
     """Runs a method with autograd on, whatever the caller's grad mode.  RealismCNN optimises its
-    colour parameters by gradient ascent inside ``harmonize``, while bench's runner calls methods
-    under ``torch.no_grad()``; the method interface does not say who owns the grad mode."""
+    colour parameters by gradient ascent inside ``harmonize`` while bench's runner calls methods
+    under ``torch.no_grad()``; RealismCNN now enables autograd itself, this stays as a guard."""
 
     def __init__(self, inner):
         self.inner = inner
@@ -294,10 +294,13 @@ def samples_step(ctx: StepContext) -> dict:
     out = ctx.fresh()
     written = []
     torch.manual_seed(c["seed"])
+    methods = {m["label"]: build_method(ctx, m) for m in c["methods"]}
     for which in ("synthetic", "realworld"):
-        dataset = open_scored_dataset(ctx, which, c["clips"])
-        methods = {m["label"]: build_method(ctx, m) for m in c["methods"]}
-        for clip_id in dataset.clip_ids():
+        dataset = open_scored_dataset(ctx, which, None)
+        ids = dataset.clip_ids()
+        # evenly spaced clips, so real-world-style samples cover different backgrounds and variants
+        picks = [ids[round(k * (len(ids) - 1) / max(c["clips"] - 1, 1))] for k in range(min(c["clips"], len(ids)))]
+        for clip_id in dict.fromkeys(picks):
             sample = dataset.load(clip_id)
             arrays = {"composite": _to_uint8(sample.composite), "mask": sample.mask[:, 0].numpy() > 0.5}
             if sample.gt is not None:
