@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -36,6 +34,7 @@ import numpy as np
 from tqdm import tqdm
 
 from bench import video_io
+from harmonizer.atomic import atomic_directory, write_json_atomic, write_jsonl_atomic
 
 
 @dataclass
@@ -82,10 +81,7 @@ def _load_foreground(video: Path, mask: Path, config: RealWorldConfig) -> tuple[
 
 
 def _write_clip(out: Path, clip_id: str, composite: np.ndarray, mask: np.ndarray, config: RealWorldConfig) -> None:
-    final = out / clip_id
-    tmp = out / f".tmp-{clip_id}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir(parents=True)
-    try:
+    with atomic_directory(out / clip_id) as tmp:
         if config.video_format == "png":
             video_io.write_frame_folder(tmp / "composite", composite)
             video_io.write_frame_folder(tmp / "mask", mask)
@@ -93,18 +89,6 @@ def _write_clip(out: Path, clip_id: str, composite: np.ndarray, mask: np.ndarray
             video_io.write_video_file(tmp / f"composite.{config.video_format}", composite, fps=config.fps)
             # masks always lossless: a lossy mask would change which pixels count as foreground
             video_io.write_video_file(tmp / "mask.mkv", mask, fps=config.fps)
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _write_jsonl(path: Path, records: list[dict]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("".join(json.dumps(r, sort_keys=True, default=_jsonable) + "\n" for r in records))
-    os.replace(tmp, path)
 
 
 def build_composites(foreground_videos: list[tuple[str | os.PathLike, str | os.PathLike]],
@@ -149,13 +133,11 @@ def build_composites(foreground_videos: list[tuple[str | os.PathLike, str | os.P
                                 "variant": v, "color_params": params, "seed": config.seed, "frames": int(n)})
                 progress.update(1)
     progress.close()
-    _write_jsonl(out / "manifest.jsonl", records)
+    write_jsonl_atomic(out / "manifest.jsonl", records, sort_keys=True, default=_jsonable)
     info = {"kind": "realworld_composites", "config": asdict(config),
             "foregrounds": [[_rel(v, out), _rel(m, out)] for v, m in foreground_videos],
             "backgrounds": [_rel(b, out) for b in background_videos], "clips": len(records)}
-    tmp = out / "dataset.json.tmp"
-    tmp.write_text(json.dumps(info, indent=2, sort_keys=True, default=_jsonable))
-    os.replace(tmp, out / "dataset.json")
+    write_json_atomic(out / "dataset.json", info, indent=2, sort_keys=True, default=_jsonable)
     return out
 
 
@@ -192,9 +174,7 @@ def build_procedural(out: str | os.PathLike, *, foregrounds: int = 3, background
     info = json.loads((out / "dataset.json").read_text())
     info["source"] = {"name": "procedural", "options": source.options(), "foregrounds": foregrounds,
                       "backgrounds": backgrounds, "frames": config.frames, "seed": config.seed, "params": params}
-    tmp = out / "dataset.json.tmp"
-    tmp.write_text(json.dumps(info, indent=2, sort_keys=True, default=_jsonable))
-    os.replace(tmp, out / "dataset.json")
+    write_json_atomic(out / "dataset.json", info, indent=2, sort_keys=True, default=_jsonable)
     return result
 
 

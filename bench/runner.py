@@ -25,7 +25,6 @@ import platform
 import subprocess
 import time
 import urllib.parse
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -35,6 +34,7 @@ from tqdm import tqdm
 
 from bench.datasets import ClipError, ExternalMethod, VideoSample, open_dataset
 from bench.summary import RESULT_COLUMNS
+from harmonizer.atomic import atomic_path, write_text_atomic
 
 
 
@@ -138,13 +138,6 @@ def _clip_key(clip_id: str) -> str:
     return urllib.parse.quote(clip_id, safe="")
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{path.name}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def _score_clip(label: str, dataset_name: str, sample: VideoSample, output: torch.Tensor, inputs: dict,
                 metrics: dict[str, MetricEntry], have: set[str]) -> tuple[str, dict[str, list[str]]]:
     """CSV text of one (method, clip) and the metrics skipped with their unmet needs."""
@@ -194,8 +187,8 @@ def _collect_skips(out_dir: Path, labels: list[str], clip_ids: list[str]) -> dic
 def _merge_parts(out_dir: Path, labels: list[str], clip_ids: list[str]) -> tuple[Path, dict]:
     """Concatenate part files (method order, then clip order) into results.csv; count NaN per method×metric."""
     nan_counts: dict[str, dict[str, int]] = {}
-    tmp = out_dir / f".tmp-{uuid.uuid4().hex[:8]}-results.csv"
-    with tmp.open("w", newline="") as f:
+    final = out_dir / "results.csv"
+    with atomic_path(final) as tmp, tmp.open("w", newline="") as f:
         f.write(",".join(RESULT_COLUMNS) + "\n")
         for label in labels:
             for clip_id in clip_ids:
@@ -208,8 +201,6 @@ def _merge_parts(out_dir: Path, labels: list[str], clip_ids: list[str]) -> tuple
                     if math.isnan(float(row[5])):
                         counts = nan_counts.setdefault(label, {})
                         counts[row[4]] = counts.get(row[4], 0) + 1
-    final = out_dir / "results.csv"
-    os.replace(tmp, final)
     return final, nan_counts
 
 
@@ -283,8 +274,8 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
                 method_seconds[label] = method_seconds.get(label, 0.0) + time.perf_counter() - tick
                 text, skip = _score_clip(label, reader.name, sample, output, inputs, entries, have)
                 if skip:  # written before the part file, so every finished part has its skips on disk
-                    _atomic_write(_skip_path(out_dir, label, clip_id), json.dumps(skip, sort_keys=True))
-                _atomic_write(parts[label], text)
+                    write_text_atomic(_skip_path(out_dir, label, clip_id), json.dumps(skip, sort_keys=True))
+                write_text_atomic(parts[label], text)
                 scored += 1
         except ClipError as exc:
             if on_error == "raise":
@@ -298,7 +289,7 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
                                     for n, c in skipped.items()},
                 "nan_counts": nan_counts, "errors": errors, "results": results.name,
                 "method_seconds": {k: round(v, 3) for k, v in method_seconds.items()}}
-    _atomic_write(out_dir / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+    write_text_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
     return out_dir
 
 
@@ -312,4 +303,4 @@ def _check_resume_config(out_dir: Path, config: dict) -> None:
             raise ValueError(f"{out_dir} holds results of a different run (dataset, flow or metrics differ from "
                              f"{path}); use a new --out folder or delete it")
     else:
-        _atomic_write(path, json.dumps(key, indent=2, sort_keys=True))
+        write_text_atomic(path, json.dumps(key, indent=2, sort_keys=True))

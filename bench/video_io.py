@@ -11,12 +11,12 @@ for viewing only).  Writers go to a temporary sibling and rename into place.
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from harmonizer.atomic import atomic_directory, atomic_path
 
 VIDEO_SUFFIXES = (".mkv", ".avi", ".mp4", ".mov", ".webm")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
@@ -144,20 +144,15 @@ def write_video_file(path: str | os.PathLike, frames: np.ndarray, *, fps: float 
     if frames.ndim == 3:
         frames = np.repeat(frames[..., None], 3, axis=-1)
     t, h, w, _ = frames.shape
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}{suffix}")
-    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*_FOURCC[suffix]), fps, (w, h))
-    try:
-        if not writer.isOpened():
-            raise OSError(f"OpenCV cannot open a {_FOURCC[suffix]} writer for {path}")
-        for frame in frames:
-            writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-        writer.release()
-        os.replace(tmp, path)
-    except BaseException:
-        writer.release()
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*_FOURCC[suffix]), fps, (w, h))
+        try:
+            if not writer.isOpened():
+                raise OSError(f"OpenCV cannot open a {_FOURCC[suffix]} writer for {path}")
+            for frame in frames:
+                writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+        finally:
+            writer.release()
     return path
 
 
@@ -165,19 +160,11 @@ def write_frame_folder(folder: str | os.PathLike, frames: np.ndarray, *, ext: st
     """Write frames as ``000.png, 001.png, ...`` into ``folder`` (temporary folder, then rename)."""
     folder = Path(folder)
     frames = _as_uint8(np.asarray(frames))
-    tmp = folder.with_name(f".tmp-{folder.name}-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir(parents=True)
-    try:
+    with atomic_directory(folder) as tmp:
         for t, frame in enumerate(frames):
             img = cv2.cvtColor(frame, cv2.COLOR_RGB2BGR) if frame.ndim == 3 else frame
             if not cv2.imwrite(str(tmp / f"{t:03d}{ext}"), img):
                 raise OSError(f"could not write frame {t} of {folder}")
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from harmonizer.atomic import atomic_path
+
 from userstudy.fitting import TIE_RULES, FitConfig, fit_answers, pairwise_percentages
 from userstudy.formats import (
     Answers, AnswersFormatError, comparisons_of, parse_utilities, read_answers, validate_answers, write_answers,
@@ -66,10 +68,8 @@ def _read_all(paths: list[Path], methods) -> Answers:
 
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    table.to_csv(tmp, index=False, float_format="%.6g")
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.6g")
 
 
 def run_fit(args) -> pd.DataFrame:

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import pandas as pd
+
+from harmonizer.atomic import atomic_path
 
 RANKING_COLUMNS = ("rater", "question", "trial", "ranking")
 PAIRWISE_COLUMNS = ("rater", "question", "trial", "left", "right", "choice")
@@ -215,13 +216,8 @@ def write_answers(table: pd.DataFrame | Answers, path: str | os.PathLike) -> Pat
     """Validate and write answers atomically (temporary file, then rename)."""
     answers = table if isinstance(table, Answers) else validate_answers(table)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         answers.table.to_csv(tmp, index=False, lineterminator="\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

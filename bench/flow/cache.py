@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import uuid
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from harmonizer.atomic import atomic_path
 
 from .base import FlowEstimator, check_frame_pair
 
@@ -60,11 +61,6 @@ class CachedFlow(FlowEstimator):
                 pass  # unreadable entry: recompute and overwrite
         self.misses += 1
         flow = self.inner.estimate(frames_a, frames_b).to(torch.float32).contiguous()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.tmp.npy")
-        try:
+        with atomic_path(path) as tmp:  # concurrent workers may fill the same entry: last complete one wins
             np.save(tmp, flow.numpy())
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
         return flow

@@ -24,7 +24,6 @@ import itertools
 import json
 import os
 import shutil
-import uuid
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -33,6 +32,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
+from harmonizer.atomic import atomic_directory
 from userstudy.formats import CHOICES, KINDS, METHOD_NAME
 
 TEMPLATE_FILES = ("index.html", "app.js", "style.css")
@@ -220,10 +220,7 @@ def build_kit(videos_dir: str | os.PathLike, plan: StudyPlan | str | os.PathLike
     _need(videos_dir.is_dir(), str(videos_dir), "videos folder does not exist")
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} exists; pass overwrite=True (--force) to replace it")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        tmp.mkdir()
+    with atomic_directory(out) as tmp:
         files: dict[str, dict[str, str]] = {}
         jobs = [(t, m, rel) for t in plan.trials for m, rel in t.videos.items()]
         for t, m, rel in tqdm(jobs, desc="kit videos", leave=False, disable=None):
@@ -256,10 +253,4 @@ def build_kit(videos_dir: str | os.PathLike, plan: StudyPlan | str | os.PathLike
         templates = resources.files("userstudy.kit")
         for name in TEMPLATE_FILES:
             (tmp / name).write_text(templates.joinpath(name).read_text())
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
     return out
