@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import pickle
 import re
 
 import cv2
@@ -145,3 +146,15 @@ def test_two_processes_writing_the_same_targets_never_collide_or_tear(tmp_path):
     contents = {p.read_text() for p in folder.iterdir()}
     assert sorted(os.listdir(folder)) == ["0.txt", "1.txt", "2.txt"] and contents in ({"a"}, {"b"})
     assert sorted(os.listdir(tmp_path)) == ["shared.txt", "shared_dir"]  # no temporaries behind
+
+
+def test_checkpoint_writer_uses_it_a_failed_save_keeps_the_last_good_checkpoint(tmp_path):
+    import torch
+
+    from harmonizer.runs import save_checkpoint
+
+    path = tmp_path / "checkpoints" / "last.pt"
+    save_checkpoint(path, {"step": 1})
+    with pytest.raises((pickle.PicklingError, AttributeError)):  # which one depends on where the lambda lives
+        save_checkpoint(path, {"step": 2, "unpicklable": lambda: None})
+    assert torch.load(path)["step"] == 1 and os.listdir(path.parent) == ["last.pt"]
