@@ -86,7 +86,7 @@ def test_run_folder_layout(trained):
         assert (trained / name).is_file(), name
     assert any((trained / "tb").glob("events.out.tfevents.*"))
     assert json.loads((trained / "config.json").read_text())["profile"] == "tiny"
-    assert not list((trained / "checkpoints").glob("*.tmp"))  # atomic writes leave no temporaries
+    assert not list((trained / "checkpoints").glob(".tmp-*"))  # atomic writes leave no temporaries
     G, D, cfg = load_run(trained)
     assert D is not None and cfg.variant == "full"
 
