@@ -94,3 +94,11 @@ def test_train_sets_the_scheduled_lr_on_both_optimisers(tiny_dancing, tmp_path, 
     expected = [0.5, 1.0] + [(1 + math.cos(math.pi * k / 4)) / 2 for k in range(4)]
     assert [g for g, _ in seen] == pytest.approx([1e-2 * e for e in expected])
     assert [d for _, d in seen] == [g for g, _ in seen]
+
+
+def test_lr_schedule_is_quick_only_paper_keeps_the_papers_constant_lr():
+    paper, tiny, quick = get_config("paper"), get_config("tiny"), get_config("quick")
+    for cfg in (paper, tiny):
+        assert (cfg.optim.lr_schedule, cfg.optim.warmup_steps) == ("constant", 0)
+    assert not paper.schedule.bf16 and paper.schedule.threads is None
+    assert quick.optim.lr_schedule == "cosine" and quick.schedule.max_steps > quick.optim.warmup_steps
