@@ -17,15 +17,6 @@ from harmonizer.train import open_split, train
 from tests.harmonizer.synthetic import make_dataset
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """32² tensors: extra threads only add synchronisation (and spin badly on a shared CPU)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     return make_dataset(tmp_path_factory.mktemp("hzi") / "data", train=4, val=2, seed=5)
