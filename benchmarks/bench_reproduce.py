@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from collections import defaultdict
 from pathlib import Path
+
+from harmonizer.atomic import write_text_atomic
 
 
 def kind_of(step: str) -> str:
@@ -61,9 +62,7 @@ def main(argv: list[str] | None = None) -> str:
     text = format_manifest(json.loads(manifest_path.read_text()))
     print(text)
     if args.write:
-        tmp = Path(args.write).with_name(f".{Path(args.write).name}.tmp{os.getpid()}")
-        tmp.write_text(text)
-        os.replace(tmp, args.write)
+        write_text_atomic(args.write, text)
     return text
 
 

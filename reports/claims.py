@@ -8,13 +8,13 @@ means; a second column says whether the 95% intervals also separate.
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from harmonizer.atomic import write_text_atomic
 from reports.paper import PAIRWISE_WITH_D, TABLES
 from reports.tables import COLUMNS, ReportContext, fmt, lookup
 
@@ -179,7 +179,5 @@ def write_claims(out_dir: Path | str, measurements: pd.DataFrame, ctx: ReportCon
     paths = {"md": out_dir / "claims.md", "csv": out_dir / "claims.csv"}
     for key, text in (("md", render_claims_markdown(table, ctx)),
                       ("csv", table.assign(profile=ctx.profile, data=ctx.data).to_csv(index=False))):
-        tmp = paths[key].with_name(f".{paths[key].name}.tmp{os.getpid()}")
-        tmp.write_text(text)
-        os.replace(tmp, paths[key])
+        write_text_atomic(paths[key], text)
     return paths

@@ -10,7 +10,6 @@ Clips are NumPy arrays: frames ``T×H×W×3`` (uint8 or float in [0, 1]), masks 
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -20,6 +19,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import rgb_to_hsv  # noqa: E402
+
+from harmonizer.atomic import atomic_path  # noqa: E402
 
 STEP_COLUMNS = ("step", "iteration", "iter", "global_step", "epoch")
 FRAME_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red")
@@ -35,11 +36,11 @@ def _as_float(frames: np.ndarray) -> np.ndarray:
 def _save(fig, path: Path | str) -> Path:
     """Save to a temp file beside ``path`` and rename, so a half-written PNG never appears."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.png")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    finally:
+        plt.close(fig)
     return path
 
 

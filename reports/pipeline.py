@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sys
 import time
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tqdm.auto import tqdm
+
+from harmonizer import atomic
 
 
 @dataclass
@@ -67,11 +68,8 @@ def config_key(config: dict, dep_keys: dict[str, str]) -> str:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to a temp file beside ``path`` and rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str))
-    os.replace(tmp, path)
+    """The reports' JSON style (indented, sorted, anything else as ``str``), written atomically."""
+    atomic.write_json_atomic(path, data, indent=2, sort_keys=True, default=str)
 
 
 class StepError(RuntimeError):

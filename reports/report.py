@@ -6,12 +6,12 @@ summaries) and ``study/*_scores.csv`` (userstudy's fits); figures draw the saved
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from harmonizer.atomic import write_text_atomic
 from reports import figures
 from reports.claims import write_claims
 from reports.paper import PAIRWISE_WITH_D
@@ -127,8 +127,6 @@ def report_step(ctx: StepContext) -> dict:
     index.append("## Figures\n")
     index += [f"- [{p}]({p})" for p in figs]
     text = "\n".join(index) + "\n"
-    tmp = out / f".README.md.tmp{os.getpid()}"
-    tmp.write_text(text)
-    os.replace(tmp, out / "README.md")
+    write_text_atomic(out / "README.md", text)
     return {"tables": {k: {f: str(p) for f, p in v.items()} for k, v in tables.items()},
             "claims": str(claims["md"]), "figures": figs, "simulated_study": simulated}

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from harmonizer.atomic import atomic_path
 from reports.pipeline import StepContext, write_json_atomic
 
 # names a human answers file may use for our methods (userstudy's examples say "gan")
@@ -189,9 +189,8 @@ def summarize_step(ctx: StepContext) -> dict:
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    df.to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)
 
 
 # ------------------------------------------------------------------ user studies
@@ -310,9 +309,8 @@ def samples_step(ctx: StepContext) -> dict:
             with torch.no_grad():
                 arrays["dmap"] = discriminator_maps(str(run_dir_of(ctx, "full")), sample.composite).numpy()
             path = out / f"{which}__{clip_id}.npz"
-            tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}.npz")
-            np.savez_compressed(tmp, **arrays)
-            os.replace(tmp, path)
+            with atomic_path(path) as tmp:
+                np.savez_compressed(tmp, **arrays)
             written.append(path.name)
     return {"samples": written}
 

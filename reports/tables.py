@@ -9,12 +9,12 @@ with the direction taken from each metric's ``higher_is_better`` in bench's ``ME
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from harmonizer.atomic import write_text_atomic
 from reports.paper import TABLES, PaperRow
 
 
@@ -231,12 +231,6 @@ def render_latex(table_id: str, cells: pd.DataFrame, ctx: ReportContext) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def write_tables(out_dir: Path | str, measurements: pd.DataFrame, ctx: ReportContext,
                  directions: dict[str, bool] | None = None) -> dict[str, dict[str, Path]]:
     """Write ``table_<id>.{md,csv,tex}`` for Tables I–IV; return their paths by table and format."""
@@ -248,9 +242,9 @@ def write_tables(out_dir: Path | str, measurements: pd.DataFrame, ctx: ReportCon
     for table_id in TABLES:
         cells = build_table(table_id, measurements, directions)
         paths = {fmt_: out_dir / f"table_{table_id}.{fmt_}" for fmt_ in ("md", "csv", "tex")}
-        _write_atomic(paths["md"], render_markdown(table_id, cells, ctx))
-        _write_atomic(paths["tex"], render_latex(table_id, cells, ctx))
-        _write_atomic(paths["csv"], cells.assign(profile=ctx.profile, data=ctx.data,
+        write_text_atomic(paths["md"], render_markdown(table_id, cells, ctx))
+        write_text_atomic(paths["tex"], render_latex(table_id, cells, ctx))
+        write_text_atomic(paths["csv"], cells.assign(profile=ctx.profile, data=ctx.data,
                                                  simulated=cells.source.isin(ctx.simulated_sources)).to_csv(index=False))
         written[table_id] = paths
     return written
