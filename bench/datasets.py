@@ -42,6 +42,15 @@ class ClipError(ValueError):
     """A clip cannot be read or is inconsistent; the message starts with the dataset and clip id."""
 
 
+def _check_same_size(where: str, reference: tuple[str, np.ndarray], **others: np.ndarray | None) -> None:
+    """Every array in ``others`` (T×H×W[×C]; None skipped) must have the reference's H×W; the error names the clip."""
+    ref_label, ref = reference
+    for label, arr in others.items():
+        if arr is not None and arr.shape[1:3] != ref.shape[1:3]:
+            raise ClipError(f"{where}: {label} frames are {arr.shape[2]}×{arr.shape[1]}, "
+                            f"{ref_label} is {ref.shape[2]}×{ref.shape[1]}")
+
+
 @dataclass
 class VideoSample:
     """One clip, as tensors.  Frames ``T×3×H×W`` float32 in [0, 1]; masks ``T×1×H×W`` in {0, 1}.
@@ -226,10 +235,7 @@ class HYouTubeReader(_Reader):
         gt = video_io.read_frame_folder(gt_dir, names=stems)
         comp = video_io.read_frame_folder(comp_dir, names=stems)
         masks = video_io.masks_from_gray(video_io.read_frame_folder(mask_dir, gray=True, names=stems))
-        for label, arr in (("composite", comp), ("mask", masks)):
-            if arr.shape[1:3] != gt.shape[1:3]:
-                raise ClipError(f"{self.name}: clip {clip_id}: {label} frames are {arr.shape[2]}×{arr.shape[1]}, "
-                                f"ground truth is {gt.shape[2]}×{gt.shape[1]}")
+        _check_same_size(f"{self.name}: clip {clip_id}", ("ground truth", gt), composite=comp, mask=masks)
         return VideoSample(
             clip_id=clip_id,
             composite=frames_to_tensor(_resize(comp, self.size)),
@@ -288,10 +294,7 @@ class CompositeReader(_Reader):
         gt = video_io.read_frames(gt_path, max_frames=self.max_frames) if gt_path else None
         if masks.shape[0] != comp.shape[0]:
             raise ClipError(f"{self.name}: clip {clip_id}: {comp.shape[0]} composite frames but {masks.shape[0]} masks")
-        for label, arr in (("mask", masks), ("gt", gt)):
-            if arr is not None and arr.shape[1:3] != comp.shape[1:3]:
-                raise ClipError(f"{self.name}: clip {clip_id}: {label} frames are {arr.shape[2]}×{arr.shape[1]}, "
-                                f"composite is {comp.shape[2]}×{comp.shape[1]}")
+        _check_same_size(f"{self.name}: clip {clip_id}", ("composite", comp), mask=masks, gt=gt)
         return VideoSample(
             clip_id=clip_id,
             composite=frames_to_tensor(_resize(comp, self.size)),
