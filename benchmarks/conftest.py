@@ -1,0 +1,94 @@
+"""Shared set-up of the speed and memory benchmarks (pytest-benchmark suites; docs/benchmarks.md).
+
+    pytest benchmarks/ --benchmark-only                          # full sizes, pytest-benchmark's rounds
+    pytest benchmarks/ --benchmark-only --benchmark-autosave     # save a baseline under .benchmarks/
+    pytest benchmarks/ --benchmark-only --benchmark-compare      # compare with the last saved one
+    pytest benchmarks/ --benchmark-disable --bench-smoke         # one round of each at tiny sizes (the smoke test)
+
+The benchmarks are collected only when asked for (``testpaths`` is ``tests``).  Every benchmark checks its own
+result against an independent reference inside the benchmark, so a fast benchmark that computes wrong numbers
+fails.  Fixtures here:
+
+* ``scale`` — ``scale(full, smoke)`` picks a size: the full value, or the tiny one with ``--bench-smoke`` (or
+  ``HARMONIZATION_BENCH_SMOKE=1``);
+* ``raft_checkpoint`` — a local RAFT weights file (``--raft-checkpoint`` or ``RAFT_CHECKPOINT``), else the
+  RAFT benchmark is skipped with the reason;
+* every benchmark runs with ``--bench-threads`` torch/OpenCV threads (default 1: on a shared machine more threads
+  slow small operations down); the machine info in the JSON records the threads and the load average.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+SMOKE_ENV = "HARMONIZATION_BENCH_SMOKE"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("harmonization benchmarks")
+    group.addoption("--bench-smoke", action="store_true", default=False,
+                    help=f"tiny sizes for a one-round smoke run (also: {SMOKE_ENV}=1)")
+    group.addoption("--bench-threads", type=int, default=1, help="torch and OpenCV threads (default 1)")
+    group.addoption("--raft-checkpoint", default=None,
+                    help="local RAFT weights file for the RAFT flow benchmark (also: RAFT_CHECKPOINT)")
+
+
+def smoke_mode(config) -> bool:
+    return bool(config.getoption("--bench-smoke")) or os.environ.get(SMOKE_ENV, "") not in ("", "0")
+
+
+@dataclass(frozen=True)
+class Scale:
+    """``scale(full, smoke)``: the benchmark's size at full scale, or its tiny smoke-run size."""
+
+    smoke: bool
+
+    def __call__(self, full, smoke):
+        return smoke if self.smoke else full
+
+
+@pytest.fixture(scope="session")
+def scale(pytestconfig) -> Scale:
+    return Scale(smoke_mode(pytestconfig))
+
+
+@pytest.fixture(scope="session")
+def raft_checkpoint(pytestconfig) -> str:
+    path = pytestconfig.getoption("--raft-checkpoint") or os.environ.get("RAFT_CHECKPOINT")
+    if not path:
+        pytest.skip("RAFT needs a local weights file: give --raft-checkpoint FILE or RAFT_CHECKPOINT=FILE "
+                    "(nothing is downloaded)")
+    if not os.path.isfile(path):
+        pytest.skip(f"RAFT weights file {path} does not exist")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _bench_threads(pytestconfig):
+    """Run every benchmark with ``--bench-threads`` torch and OpenCV threads, restored afterwards."""
+    import cv2
+    import torch
+
+    threads = pytestconfig.getoption("--bench-threads")
+    before_torch, before_cv = torch.get_num_threads(), cv2.getNumThreads()
+    torch.set_num_threads(threads)
+    cv2.setNumThreads(threads)
+    yield
+    torch.set_num_threads(before_torch)
+    cv2.setNumThreads(before_cv)
+
+
+def pytest_benchmark_update_machine_info(config, machine_info):
+    """Add what decides these figures on a CPU: threads, core count, load, torch and the smoke flag."""
+    import torch
+
+    machine_info["harmonization"] = {
+        "torch": torch.__version__, "torch_threads": config.getoption("--bench-threads"),
+        "logical_cpus": os.cpu_count(), "load_average_at_start": list(os.getloadavg()),
+        "smoke_sizes": smoke_mode(config)}
+
+
+def pytest_benchmark_update_json(config, benchmarks, output_json):
+    output_json["machine_info"].setdefault("harmonization", {})["load_average_at_end"] = list(os.getloadavg())
