@@ -20,6 +20,10 @@ leftover it is, e.g. ``harmonizer.data.build.remove_stale_temporaries`` reads th
 the target's suffix.  Renames are atomic for readers and against a crash of the writing process; there is no fsync,
 so a power cut may still lose the latest version.
 
+One guard protects the user's files: while a writer of :mod:`harmonizer.outputs` has a folder open, its marker
+(``.vhs-output.json``) lists the entries the suite did not write, and replacing one of them is refused
+(:class:`OutputError`).  The marker's format and every other output rule live in :mod:`harmonizer.outputs`.
+
 This is the lowest layer: it imports nothing from the suite.
 """
 from __future__ import annotations
@@ -33,11 +37,31 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-__all__ = ["temp_sibling", "atomic_path", "atomic_directory", "write_text_atomic", "write_json_atomic",
-           "write_jsonl_atomic"]
+__all__ = ["MARKER", "OutputError", "temp_sibling", "atomic_path", "atomic_directory", "swap_directory",
+           "write_text_atomic", "write_json_atomic", "write_jsonl_atomic"]
+
+MARKER = ".vhs-output.json"  # the output-folder marker of harmonizer.outputs
 
 # how often a folder rename is retried when another writer puts the same folder in place between our two renames
 _DIRECTORY_ATTEMPTS = 5
+
+
+class OutputError(ValueError):
+    """The suite refuses to write an output; the message names the path and says what to do (a usage error)."""
+
+
+def refuse_foreign(path: str | os.PathLike) -> None:
+    """Raise :class:`OutputError` if ``path`` exists and its folder's open marker lists it as not the suite's."""
+    path = Path(path)
+    if not os.path.lexists(path):
+        return
+    try:
+        marker = json.loads((path.parent / MARKER).read_text())
+    except (OSError, ValueError):
+        return
+    if isinstance(marker, dict) and marker.get("open") and path.name in marker.get("foreign", ()):
+        raise OutputError(f"{path} was not written by this suite (or was changed since); move it away to let "
+                          f"the suite write it")
 
 
 def temp_sibling(path: str | os.PathLike, *, suffix: str | None = None) -> Path:
@@ -68,13 +92,14 @@ def atomic_path(path: str | os.PathLike, *, parents: bool = True) -> Iterator[Pa
         yield tmp
         if not os.path.lexists(tmp):
             raise FileNotFoundError(f"nothing was written for {path} (its temporary {tmp.name} was never created)")
+        refuse_foreign(path)
         os.replace(tmp, path)
     except BaseException:
         _remove(tmp)
         raise
 
 
-def _swap_directory(tmp: Path, path: Path) -> None:
+def swap_directory(tmp: Path, path: Path) -> None:
     """Rename folder ``tmp`` onto ``path``, replacing whatever is there; the old content is deleted afterwards."""
     for attempt in range(_DIRECTORY_ATTEMPTS):
         old = None
@@ -114,7 +139,8 @@ def atomic_directory(path: str | os.PathLike, *, parents: bool = True) -> Iterat
     tmp.mkdir()
     try:
         yield tmp
-        _swap_directory(tmp, path)
+        refuse_foreign(path)
+        swap_directory(tmp, path)
     except BaseException:
         _remove(tmp)
         raise
