@@ -81,7 +81,10 @@ def _resolve_frame(folder: Path, name: str) -> Path:
 
 
 def read_video_file(path: str | os.PathLike, *, gray: bool = False, max_frames: int | None = None) -> np.ndarray:
-    """Decode every frame of a video file (RGB uint8, or gray for masks)."""
+    """Decode every frame of a video file (RGB uint8, or gray for masks).
+
+    The frames decoded are checked against the count the container declares: a truncated or corrupt file is a
+    :class:`VideoReadError` naming the file and the frame where decoding stopped, never a shorter clip."""
     path = Path(path)
     if not path.is_file():
         raise VideoReadError(f"video file {path} does not exist")
@@ -89,6 +92,7 @@ def read_video_file(path: str | os.PathLike, *, gray: bool = False, max_frames: 
     try:
         if not cap.isOpened():
             raise VideoReadError(f"cannot open video {path} (corrupt or unsupported codec)")
+        declared = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)  # 0: the container does not say
         frames = []
         while max_frames is None or len(frames) < max_frames:
             ok, bgr = cap.read()
@@ -99,6 +103,10 @@ def read_video_file(path: str | os.PathLike, *, gray: bool = False, max_frames: 
         cap.release()
     if not frames:
         raise VideoReadError(f"video {path} has no decodable frames (corrupt or empty)")
+    wanted = declared if max_frames is None else min(declared, max_frames)
+    if len(frames) < wanted:
+        raise VideoReadError(f"{path}: decoding stopped at frame {len(frames)} of the {declared} its container "
+                             f"declares (frames counted from 0); the file is truncated or corrupt")
     _check_sizes(frames, list(range(len(frames))), str(path))
     return np.stack(frames)
 

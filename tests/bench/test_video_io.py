@@ -84,3 +84,31 @@ def test_write_rejects_unknown_container_and_dtype(tmp_path, frames):
     with pytest.raises(TypeError, match="uint8"):
         video_io.write_video_file(tmp_path / "x.mkv", frames.astype(np.float32))
     assert not list(tmp_path.glob(".tmp-*"))
+
+
+@pytest.mark.parametrize("suffix", [".avi", ".mkv"])
+def test_truncated_lossless_video_names_the_file_and_the_frame_where_decoding_stopped(tmp_path, suffix):
+    """Issue 13, case 3: a FFV1 video cut to 60 % of its bytes decodes to about half its frames; the container
+    still declares 20, so reading it is an error, never a shorter clip."""
+    rng = np.random.default_rng(1)
+    whole = video_io.write_video_file(tmp_path / f"whole{suffix}", rng.integers(0, 256, (20, 32, 48, 3), np.uint8))
+    data = whole.read_bytes()
+    cut = tmp_path / f"cut{suffix}"
+    cut.write_bytes(data[:int(len(data) * 0.6)])
+    with pytest.raises(video_io.VideoReadError, match=rf"cut{suffix}: decoding stopped at frame 1[0-9] of the 20"):
+        video_io.read_frames(cut)
+    assert video_io.read_frames(cut, max_frames=5).shape[0] == 5  # the frames asked for are all there
+    assert video_io.read_frames(whole).shape[0] == 20
+
+
+def test_truncated_video_is_a_clip_error_of_the_composite_reader(tmp_path):
+    from bench.datasets import ClipError, open_dataset
+
+    rng = np.random.default_rng(2)
+    clip = tmp_path / "set" / "c0"
+    comp = video_io.write_video_file(clip / "composite.avi", rng.integers(0, 256, (20, 16, 16, 3), np.uint8))
+    video_io.write_video_file(clip / "mask.avi", np.ones((20, 16, 16), bool))
+    comp.write_bytes(comp.read_bytes()[:int(comp.stat().st_size * 0.6)])
+    reader = open_dataset(tmp_path / "set", "composites")
+    with pytest.raises(ClipError, match=r"clip c0: .*composite.avi: decoding stopped at frame"):
+        reader.load("c0")
