@@ -83,8 +83,12 @@ def _index(items: Sequence[Sequence[str]], methods: Sequence[str] | None) -> lis
 def _graph_flags(n: int, edges: Sequence[tuple[int, int]], names: Sequence[str]) -> np.ndarray:
     """Which methods have no finite maximum-likelihood score (edges: loser -> winner).
 
-    A finite estimate exists iff the "beaten by" graph is strongly connected; if it is
-    not even weakly connected the groups were never compared and scores mean nothing.
+    A finite estimate exists iff the "beaten by" graph is strongly connected.  When it is not,
+    its strongly connected components form a DAG: a component that never beats a method outside it
+    (no edge into it from outside) is pushed to −∞ against the rest, one that never loses to a method
+    outside it (no edge out of it) to +∞.  Those methods are flagged; a component with edges both in
+    and out (beaten by some, beating others) keeps a score set by its comparisons.  If the graph is
+    not even weakly connected the groups were never compared and scores mean nothing (an error).
     """
     if not edges:
         raise FitError("no comparisons to fit")
@@ -94,8 +98,16 @@ def _graph_flags(n: int, edges: Sequence[tuple[int, int]], names: Sequence[str])
     if n_weak > 1:
         groups = [[names[i] for i in range(n) if weak[i] == g] for g in range(n_weak)]
         raise FitError(f"methods fall into groups never compared with each other: {groups}")
-    n_strong, _ = connected_components(graph, directed=True, connection="strong")
-    return np.full(n, n_strong > 1)
+    n_strong, strong = connected_components(graph, directed=True, connection="strong")
+    if n_strong == 1:
+        return np.zeros(n, bool)
+    gets_in = np.zeros(n_strong, bool)  # some method outside the component loses to it
+    goes_out = np.zeros(n_strong, bool)  # it loses to some method outside the component
+    for loser, winner in edges:
+        if strong[loser] != strong[winner]:
+            goes_out[strong[loser]] = True
+            gets_in[strong[winner]] = True
+    return ~(gets_in & goes_out)[strong]
 
 
 def _centred(params: np.ndarray) -> np.ndarray:
@@ -119,7 +131,7 @@ def _bootstrap(fit_one, n_items: int, n_answers: int, raters, config: FitConfig,
     """Percentile interval of centred scores; ``fit_one(indices) -> (scores, present mask)``."""
     groups, unit = _groups(raters, n_answers)
     rng = np.random.default_rng(config.seed)
-    draws = np.full((config.n_boot, n_items), np.nan)
+    draws = np.full((config.n_boot, n_items), np.nan)  # centred scores per resample (NaN: absent/failed)
     for b in tqdm(range(config.n_boot), desc=f"bootstrap {label}", leave=False, disable=None):
         pick = rng.integers(0, len(groups), size=len(groups))
         idx = np.concatenate([groups[g] for g in pick])
@@ -132,7 +144,7 @@ def _bootstrap(fit_one, n_items: int, n_answers: int, raters, config: FitConfig,
     with np.errstate(all="ignore"):
         low = np.nanpercentile(draws, tail, axis=0) if config.n_boot else np.full(n_items, np.nan)
         high = np.nanpercentile(draws, 100 - tail, axis=0) if config.n_boot else np.full(n_items, np.nan)
-    return low, high, unit, len(groups)
+    return low, high, unit, len(groups), draws
 
 
 def _full_fit(fit_one, n_answers: int) -> np.ndarray:
@@ -148,6 +160,13 @@ def _table(names, scores, low, high, extra: dict, meta: dict) -> pd.DataFrame:
     for key, value in meta.items():
         df[key] = value
     return df.sort_values("rank", kind="stable").reset_index(drop=True)
+
+
+def _result(names, scores, low, high, extra, meta, draws, with_draws: bool):
+    """The fitted table; with ``with_draws`` also the bootstrap's centred scores, one row per resample and
+    one column per method (the same resamples for every method, so differences of columns are paired)."""
+    table = _table(names, scores, low, high, extra, meta)
+    return (table, pd.DataFrame(draws, columns=list(names))) if with_draws else table
 
 
 def _check_config(config: FitConfig) -> None:
@@ -168,6 +187,7 @@ def fit_rankings(
     *,
     methods: Sequence[str] | None = None,
     config: FitConfig | None = None,
+    with_draws: bool = False,
     **overrides,
 ) -> pd.DataFrame:
     """Plackett–Luce scores of ``rankings`` (each a list of methods, best first; subsets allowed).
@@ -205,7 +225,7 @@ def fit_rankings(
     warm = None
     scores = _full_fit(fit_one, len(coded))
     warm = scores
-    low, high, unit, n_units = _bootstrap(fit_one, n, len(coded), raters, config, "Plackett-Luce")
+    low, high, unit, n_units, draws = _bootstrap(fit_one, n, len(coded), raters, config, "Plackett-Luce")
     appear = np.zeros(n)
     first = np.zeros(n)
     for r in coded:
@@ -214,7 +234,7 @@ def fit_rankings(
     extra = {"n_answers": appear.astype(int), "first_pct": 100 * first / appear, "unbounded": unbounded}
     meta = {"model": "plackett_luce", "alpha": config.alpha, "n_boot": config.n_boot, "ci": config.ci,
             "seed": config.seed, "resample_unit": unit, "n_units": n_units}
-    return _table(names, scores, low, high, extra, meta)
+    return _result(names, scores, low, high, extra, meta, draws, with_draws)
 
 
 # ---------------------------------------------------------------- pairwise
@@ -239,6 +259,7 @@ def fit_pairwise(
     *,
     methods: Sequence[str] | None = None,
     config: FitConfig | None = None,
+    with_draws: bool = False,
     **overrides,
 ) -> pd.DataFrame:
     """Bradley–Terry scores of ``(left, right, choice)`` triples, choice in {left, right, tie}.
@@ -284,7 +305,7 @@ def fit_pairwise(
     warm = None
     scores = _full_fit(fit_one, len(comps))
     warm = scores
-    low, high, unit, n_units = _bootstrap(fit_one, n, len(comps), raters, config, "Bradley-Terry")
+    low, high, unit, n_units, draws = _bootstrap(fit_one, n, len(comps), raters, config, "Bradley-Terry")
     wins, losses, ties = np.zeros(n), np.zeros(n), np.zeros(n)
     for left, right, choice in comps:
         a, b = pos[left], pos[right]
@@ -299,7 +320,7 @@ def fit_pairwise(
              "tie_pct": 100 * ties / total, "unbounded": unbounded}
     meta = {"model": "bradley_terry", "ties": config.ties, "alpha": config.alpha, "n_boot": config.n_boot,
             "ci": config.ci, "seed": config.seed, "resample_unit": unit, "n_units": n_units}
-    return _table(names, scores, low, high, extra, meta)
+    return _result(names, scores, low, high, extra, meta, draws, with_draws)
 
 
 def pairwise_percentages(comparisons: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
@@ -321,19 +342,22 @@ def pairwise_percentages(comparisons: Sequence[tuple[str, str, str]]) -> pd.Data
 
 
 # ---------------------------------------------------------------- whole files
-def fit_answers(answers: Answers, config: FitConfig | None = None, **overrides) -> pd.DataFrame:
+def fit_answers(answers: Answers, config: FitConfig | None = None, *, with_draws: bool = False, **overrides):
     """Fit each question of a validated answers file separately (the paper fits realism and
     temporal consistency separately).  Adds ``question``, ``simulated`` and — for simulated
-    answers — ``true_score`` (the generating utilities, centred over the fitted methods)."""
+    answers — ``true_score`` (the generating utilities, centred over the fitted methods).
+
+    With ``with_draws`` also returns the rater bootstrap's scores as a tidy frame
+    ``question, resample, method, score`` (paired across methods within a resample)."""
     config = replace(config or FitConfig(), **overrides)
-    tables = []
+    tables, draws = [], []
     for question, part in answers.table.groupby("question", sort=True):
         sub = Answers(kind=answers.kind, table=part.reset_index(drop=True), source=answers.source)
         try:
             if answers.kind == "ranking":
-                fitted = fit_rankings(rankings_of(sub), list(part["rater"]), config=config)
+                fitted, boot = fit_rankings(rankings_of(sub), list(part["rater"]), config=config, with_draws=True)
             else:
-                fitted = fit_pairwise(comparisons_of(sub), list(part["rater"]), config=config)
+                fitted, boot = fit_pairwise(comparisons_of(sub), list(part["rater"]), config=config, with_draws=True)
         except FitError as err:
             raise FitError(f"{answers.source}, question {question!r}: {err}") from err
         fitted.insert(0, "question", question)
@@ -343,4 +367,8 @@ def fit_answers(answers: Answers, config: FitConfig | None = None, **overrides) 
             true = pd.Series(utilities).reindex(fitted["method"]).to_numpy(float)
             fitted["true_score"] = true - np.nanmean(true)
         tables.append(fitted)
-    return pd.concat(tables, ignore_index=True)
+        long = boot.rename_axis("resample").reset_index().melt(id_vars="resample", var_name="method",
+                                                               value_name="score")
+        draws.append(long.assign(question=question)[["question", "resample", "method", "score"]])
+    table = pd.concat(tables, ignore_index=True)
+    return (table, pd.concat(draws, ignore_index=True)) if with_draws else table
