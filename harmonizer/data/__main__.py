@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--p-transfer", type=float, default=0.3, help="probability of Reinhard transfer")
     b.add_argument("--strength", type=float, default=1.0,
                    help="colour-adjustment strength: 1 = paper-like disharmony, <1 milder, 0 none (LUTs unscaled)")
+    b.add_argument("--strength-range", type=float, nargs=2, default=None, metavar=("LO", "HI"),
+                   help="draw each clip's strength uniformly in [LO, HI] instead of --strength")
     b.add_argument("--images", help="folder source: image folder")
     b.add_argument("--masks", help="folder source: mask folder (0/255 PNGs, same stems)")
     b.add_argument("--coco-json", help="coco source: instances JSON")
@@ -69,6 +71,7 @@ def main(argv=None):
         out = build_dataset(args.out, source=args.source, clips=args.clips, size=args.size, frames=args.frames,
                             seed=args.seed, style=args.style, scenes=args.scenes, workers=args.workers,
                             shard=args.shard, luts=args.luts, p_transfer=args.p_transfer, strength=args.strength,
+                            strength_range=args.strength_range,
                             progress=not args.no_progress, **_source_options(args))
         records = read_manifest(out)
         counts = {s: sum(r["split"] == s for r in records) for s in ("train", "val", "test")}

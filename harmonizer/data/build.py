@@ -167,11 +167,13 @@ def write_manifest_streamed(out: Path, records) -> None:
 
 def build_dataset(out, *, source: str = "procedural", clips: int, size: int, frames: int = 2, seed: int = 0,
                   style: str = "dancing", split_fractions: dict | None = None, workers: int | None = None,
-                  shard=None, scenes: int = 10, p_transfer: float = 0.3, strength: float = 1.0, luts=(),
+                  shard=None, scenes: int = 10, p_transfer: float = 0.3, strength: float = 1.0,
+                  strength_range: tuple[float, float] | None = None, luts=(),
                   motion: MotionConfig | None = None, progress: bool = True, **source_options) -> Path:
     """Build (or resume) a Dancing dataset in ``out`` and return its path (see the module docstring)."""
     out = Path(out)
     config = ClipConfig(size=size, frames=frames, style=style, scenes=scenes, p_transfer=p_transfer, strength=strength,
+                        strength_range=None if strength_range is None else tuple(strength_range),
                         luts=tuple(str(Path(p).resolve()) for p in luts), motion=motion or MotionConfig())
     fractions = {k: float(v) for k, v in (split_fractions or paper_fractions()).items()}
     counts = split_counts(clips, fractions)

@@ -35,6 +35,9 @@ class ClipConfig:
     scenes: int = 10  # few_scene only: number of base scenes
     p_transfer: float = 0.3  # probability of Reinhard transfer from another foreground
     strength: float = 1.0  # colour-adjustment strength: 1 = paper-like disharmony (color.RANGES), 0 = none
+    # (lo, hi): each clip draws its own strength uniformly in [lo, hi] (recorded in its meta) instead of
+    # ``strength`` — mild and near-harmonious foregrounds too (benchmarks/RESULTS-real-recipe.md)
+    strength_range: tuple[float, float] | None = None
     luts: tuple[str, ...] = ()  # .cube files the random adjustment may pick
     inpaint_radius: int = 3
     motion: MotionConfig = field(default_factory=MotionConfig)
@@ -50,12 +53,27 @@ class ClipConfig:
             raise ValueError(f"strength must be ≥ 0, got {self.strength}")
         if self.scenes < 1:
             raise ValueError(f"scenes must be ≥ 1, got {self.scenes}")
+        if self.strength_range is not None:
+            lo, hi = (float(v) for v in self.strength_range)
+            if not 0 <= lo <= hi:
+                raise ValueError(f"strength_range must be (lo, hi) with 0 ≤ lo ≤ hi, got {self.strength_range}")
+            self.strength_range = (lo, hi)
         self.luts = tuple(str(p) for p in self.luts)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["luts"] = list(self.luts)
+        if self.strength_range is None:
+            del d["strength_range"]  # datasets built without it keep their dataset.json byte for byte
+        else:
+            d["strength_range"] = list(self.strength_range)
         return d
+
+    def clip_strength(self, rng: np.random.Generator) -> float:
+        """This clip's colour-adjustment strength: ``strength``, or a uniform draw in ``strength_range``."""
+        if self.strength_range is None:
+            return self.strength  # no draw: the clip's other draws stay what they were
+        return float(rng.uniform(*self.strength_range))
 
 
 def inpaint_background(image: np.ndarray, mask: np.ndarray, radius: int = 3) -> np.ndarray:
@@ -101,6 +119,7 @@ def make_clip(source, index: int, *, seed: int, config: ClipConfig, split: str =
     """Build clip ``index`` of a dataset in memory (see the module docstring)."""
     rng = clip_rng(seed, index)
     base = base_index(index, config)
+    strength = config.clip_strength(rng)
     sample = source.sample(base, config.size)
     fg = extend_foreground(sample.image, sample.mask)
     bg = inpaint_background(sample.image, sample.mask, config.inpaint_radius)
@@ -110,9 +129,9 @@ def make_clip(source, index: int, *, seed: int, config: ClipConfig, split: str =
         ref = source.sample(reference, min(config.size, 64))  # Lab stats barely depend on resolution
         params, _ = random_adjustment(rng, reference_stats=lab_stats(ref.image, ref.mask),
                                       source_stats=lab_stats(sample.image, sample.mask), p_transfer=1.0,
-                                      strength=config.strength)
+                                      strength=strength)
     else:
-        params, _ = random_adjustment(rng, luts=config.luts, p_transfer=0.0, strength=config.strength)
+        params, _ = random_adjustment(rng, luts=config.luts, p_transfer=0.0, strength=strength)
     adjusted = apply_adjustment(fg, params)
     h, w = sample.mask.shape
     if config.style == "static":
@@ -131,6 +150,8 @@ def make_clip(source, index: int, *, seed: int, config: ClipConfig, split: str =
         "foreground_motion": fg_params, "camera_motion": bg_params,
         "foreground_fraction": [float(m.mean()) for m in masks],
     }
+    if config.strength_range is not None:
+        meta["strength"] = strength
     return Clip(clip_id=clip_id, split=split, gt=_to_u8(layers[..., :3]), composite=_to_u8(layers[..., 3:]),
                 mask=masks, flow_bw=flow_bw, flow_fw=flow_fw, valid_bw=valid_bw, valid_fw=valid_fw, meta=meta)
 

@@ -68,12 +68,14 @@ class OnTheFlyDataset(Dataset):
 
     def __init__(self, *, source: str = "procedural", clips: int, size: int, frames: int = 2, seed: int = 0,
                  style: str = "dancing", split: str = "train", split_fractions: dict | None = None,
-                 scenes: int = 10, p_transfer: float = 0.3, strength: float = 1.0, luts=(),
+                 scenes: int = 10, p_transfer: float = 0.3, strength: float = 1.0,
+                 strength_range: tuple[float, float] | None = None, luts=(),
                  motion: MotionConfig | None = None, **source_options):
         _check_split(split)
         self.source = make_source(source, seed, source_options)
         self.config = ClipConfig(size=size, frames=frames, style=style, scenes=scenes, p_transfer=p_transfer,
-                                 strength=strength, luts=tuple(str(Path(p).resolve()) for p in luts),
+                                 strength=strength, strength_range=strength_range,
+                                 luts=tuple(str(Path(p).resolve()) for p in luts),
                                  motion=motion or MotionConfig())
         self.seed, self.split = int(seed), split
         self.indices = split_indices(split, split_counts(clips, split_fractions or paper_fractions()))

@@ -77,3 +77,23 @@ def test_cli_strength_zero_builds_harmonious_composites(tmp_path):
     assert '"strength": 0.0' in (out / "dataset.json").read_text()
     with pytest.raises(ValueError, match="strength"):
         ClipConfig(strength=-0.5)
+
+
+def test_strength_range_draws_and_records_a_strength_per_clip(tmp_path):
+    """--strength-range LO HI: each clip's strength is drawn in [LO, HI] and recorded in its meta; a range of
+    (0, 0) gives harmonious composites; without the option dataset.json has no strength_range key."""
+    from harmonizer.data import __main__ as cli
+
+    out = cli.main(["build", "--out", str(tmp_path / "r"), "--clips", "12", "--size", "24", "--strength-range",
+                    "0.2", "0.6", "--seed", "1", "--no-progress"])
+    strengths = [read_clip(out, s, c).meta["strength"] for s, c in list_clips(out)]
+    assert all(0.2 <= v <= 0.6 for v in strengths) and len(set(strengths)) == len(strengths)
+    assert '"strength_range"' in (out / "dataset.json").read_text()
+    zero = build_dataset(tmp_path / "z", clips=4, size=24, seed=1, strength_range=(0.0, 0.0), workers=1, progress=False)
+    for split, clip_id in list_clips(zero):
+        clip = read_clip(zero, split, clip_id)
+        np.testing.assert_array_equal(clip.composite, clip.gt)
+    plain = build_dataset(tmp_path / "p", clips=4, size=24, seed=1, workers=1, progress=False)
+    assert "strength_range" not in (plain / "dataset.json").read_text()
+    with pytest.raises(ValueError, match="strength_range"):
+        ClipConfig(strength_range=(0.6, 0.2))
