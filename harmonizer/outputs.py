@@ -244,9 +244,9 @@ def check_output_file(path: str | os.PathLike, *, inputs: Iterable = (), overwri
     """Refuse a single-file output that is a folder, one of ``inputs``, has a suffix not in ``suffixes``, or
     (``overwrite=False``) already exists."""
     path = Path(path)
-    check_separate(path, inputs)
     if path.is_dir():
         raise OutputError(f"{option} {path} is a folder; give a file name")
+    check_separate(path, inputs)
     suffixes = tuple(s.lower() for s in suffixes) if suffixes is not None else None
     if suffixes is not None and path.suffix.lower() not in suffixes:
         raise OutputError(f"{option} {path}: the suffix '{path.suffix}' is not one this output can be written as "

@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from harmonizer.atomic import atomic_path
+from harmonizer.cli import run_cli
+from harmonizer.outputs import check_output_file
 
 from userstudy.fitting import TIE_RULES, FitConfig, fit_answers, pairwise_percentages
 from userstudy.formats import (
@@ -30,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     kit.add_argument("--videos", required=True, type=Path, help="folder the plan's video paths are relative to")
     kit.add_argument("--plan", required=True, type=Path, help="plan.json (schema in docs/userstudy.md)")
     kit.add_argument("--out", required=True, type=Path, help="kit folder to write")
-    kit.add_argument("--force", action="store_true", help="replace an existing kit folder")
+    kit.add_argument("--overwrite", "--force", dest="overwrite", action="store_true",
+                     help="replace an earlier kit (only what the suite wrote there; docs/safety.md)")
 
     fit = sub.add_parser("fit", help="fit Plackett-Luce / Bradley-Terry scores to answers")
     fit.add_argument("answers", nargs="+", type=Path, help="answers CSV(s) of one kind (ranking or pairwise)")
@@ -73,6 +76,9 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
 
 
 def run_fit(args) -> pd.DataFrame:
+    inputs = [*args.answers, args.plan]
+    check_output_file(args.out, inputs=inputs, suffixes=(".csv",))
+    check_output_file(args.out.with_name(args.out.stem + "_pairs.csv"), inputs=inputs, option="--out (pairs)")
     methods = None
     if args.plan is not None:
         from userstudy.kit import load_plan  # only needed to check names
@@ -103,6 +109,7 @@ def run_simulate(args) -> pd.DataFrame:
             table = simulate_rankings(utilities, args.n, args.raters, args.seed, args.subset_size, args.question)
         else:
             table = simulate_pairwise(utilities, args.n, args.tie_rate, args.seed, args.raters, question=args.question)
+    check_output_file(args.out, suffixes=(".csv",))
     write_answers(table, args.out)
     print(f"wrote {len(table)} SIMULATED answers to {args.out}")
     return table
@@ -112,7 +119,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.command == "kit":
         from userstudy.kit import build_kit
-        out = build_kit(args.videos, args.plan, args.out, overwrite=args.force)
+        out = build_kit(args.videos, args.plan, args.out, overwrite=args.overwrite)
         print(f"study kit written to {out}: open {out / 'index.html'} or run python -m http.server -d {out}")
         return out
     if args.command == "fit":
@@ -121,7 +128,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except (AnswersFormatError, ValueError, FileExistsError) as err:
-        sys.exit(f"error: {err}")
+    sys.exit(run_cli(main))

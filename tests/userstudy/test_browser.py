@@ -61,6 +61,20 @@ def _visible(driver, element_id):
     return driver.execute_script(f"return !document.getElementById('{element_id}').hidden")
 
 
+def _displayed(driver, element_id):
+    """Whether the element is really on screen (CSS included, unlike the ``hidden`` attribute alone)."""
+    return driver.find_element("id", element_id).is_displayed()
+
+
+def _assert_only_controls_of(driver, kind):
+    """Issue 13: a ranking trial shows no pairwise buttons (Left is better / ...), a pairwise one no ranking ones."""
+    other = "pairwise" if kind == "ranking" else "ranking"
+    assert _displayed(driver, f"{kind}-controls")
+    assert not _displayed(driver, f"{other}-controls")
+    for button in (("choose-left", "choose-tie", "choose-right") if kind == "ranking" else ("reset", "next")):
+        assert not _displayed(driver, button), f"{button} is shown in a {kind} trial"
+
+
 def _slot_methods(driver, record):
     """Methods of the candidates on screen, in screen order, via the kit's video-file record."""
     by_file = {rel: m for files in record["video_files"].values() for m, rel in files.items()}
@@ -111,6 +125,7 @@ def test_ranking_study_in_chromium(driver, ranking_study, tmp_path):
         methods = _slot_methods(driver, record)
         assert sorted(methods) == sorted(item["methods"])
         shown.append(methods)
+        _assert_only_controls_of(driver, "ranking")
         preference = sorted(methods)  # this rater always prefers a > b > c
         next_button = driver.find_element("id", "next")
         if step == 1:  # a wrong first click, undone with Reset
@@ -162,6 +177,7 @@ def test_pairwise_study_two_raters_in_chromium(driver, pairwise_study, tmp_path)
         order = record["layouts"][layout_for_rater(rater, 3)]["order"]
         for item_index, choice in zip(order, choices):
             left, right = _slot_methods(driver, record)
+            _assert_only_controls_of(driver, "pairwise")
             driver.find_element("id", f"choose-{choice}").click()
             expected.append({"rater": rater, "question": "realism", "trial": record["items"][item_index]["trial"],
                              "left": left, "right": right, "choice": choice})

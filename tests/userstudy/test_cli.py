@@ -1,5 +1,6 @@
 """`python -m userstudy simulate|fit` round trips and errors."""
 import json
+import os
 import subprocess
 import sys
 
@@ -7,6 +8,7 @@ import pandas as pd
 import pytest
 
 from userstudy.__main__ import main
+from harmonizer.atomic import OutputError
 from userstudy.formats import AnswersFormatError
 
 
@@ -65,6 +67,34 @@ def test_kit_command(pairwise_study, tmp_path, capsys):
     videos, plan_path, _ = pairwise_study
     out = main(["kit", "--videos", str(videos), "--plan", str(plan_path), "--out", str(tmp_path / "kit")])
     assert (out / "index.html").is_file() and "index.html" in capsys.readouterr().out
-    with pytest.raises(FileExistsError, match="--force"):
+    with pytest.raises(OutputError, match="--overwrite"):
         main(["kit", "--videos", str(videos), "--plan", str(plan_path), "--out", str(out)])
+    (out / "notes.txt").write_text("the experimenter's notes")
+    assert main(["kit", "--videos", str(videos), "--plan", str(plan_path), "--out", str(out), "--overwrite"]) == out
     assert main(["kit", "--videos", str(videos), "--plan", str(plan_path), "--out", str(out), "--force"]) == out
+    assert (out / "notes.txt").read_text() == "the experimenter's notes"  # --overwrite replaces only the kit
+    assert (out / "index.html").is_file()
+
+
+def test_kit_refuses_a_users_folder_and_an_out_inside_the_videos(pairwise_study, tmp_path):
+    videos, plan_path, _ = pairwise_study
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.txt").write_text("years of work")
+    for out, words in ((mine, "not written by this suite"), (videos / "kit", "lies inside the input")):
+        with pytest.raises(OutputError, match=words):
+            main(["kit", "--videos", str(videos), "--plan", str(plan_path), "--out", str(out), "--overwrite"])
+    assert os.listdir(mine) == ["thesis.txt"] and not (videos / "kit").exists()
+
+
+def test_fit_out_a_folder_is_one_clear_line(tmp_path):
+    ranks = tmp_path / "r.csv"
+    main(["simulate", "--utilities", "a=1,b=0", "--n", "10", "--raters", "2", "--out", str(ranks)])
+    with pytest.raises(OutputError, match="is a folder; give a file name"):
+        main(["fit", str(ranks), "--out", str(tmp_path)])
+    with pytest.raises(OutputError, match="is the input"):
+        main(["fit", str(ranks), "--out", str(ranks)])
+    run = subprocess.run([sys.executable, "-m", "userstudy", "fit", str(ranks), "--out", str(tmp_path)],
+                         capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr.strip().count("\n") == 0 and "is a folder; give a file name" in run.stderr

@@ -5,6 +5,7 @@ import re
 import cv2
 import pytest
 
+from harmonizer.atomic import OutputError
 from userstudy.kit import PlanError, build_kit, layout_for_rater, load_plan, make_layouts, plan_items
 from userstudy.kit.build import fnv1a_32
 
@@ -41,7 +42,7 @@ def test_build_kit_writes_page_videos_and_record(ranking_study, tmp_path):
     assert record["video_files"]["c1"]["a"].endswith(".webm")  # frame folder encoded
     assert "window.STUDY = " in (out / "study.js").read_text()
     assert not list(tmp_path.glob(".kit.*"))  # no temporary folder left
-    with pytest.raises(FileExistsError):
+    with pytest.raises(OutputError, match="--overwrite"):
         build_kit(videos, plan_path, out)
     build_kit(videos, plan_path, out, overwrite=True)
 

@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from harmonizer.atomic import atomic_directory
+from harmonizer.outputs import fresh_output_dir
 from userstudy.formats import CHOICES, KINDS, METHOD_NAME
 
 TEMPLATE_FILES = ("index.html", "app.js", "style.css")
@@ -214,13 +214,15 @@ def _place_video(src: Path, target_stem: Path, fps: float, where: str) -> Path:
 
 def build_kit(videos_dir: str | os.PathLike, plan: StudyPlan | str | os.PathLike, out: str | os.PathLike,
               *, overwrite: bool = False) -> Path:
-    """Write the study page for ``plan`` into ``out`` (built in a temporary sibling, then renamed)."""
+    """Write the study page for ``plan`` into ``out`` (built in a temporary sibling, then renamed).
+
+    ``out`` is a harmonizer.outputs folder: a user's folder, or one inside ``videos_dir``, is refused; an earlier
+    kit is replaced only with ``overwrite`` (files the experimenter added there stay)."""
+    plan_file = None if isinstance(plan, StudyPlan) else Path(plan)
     plan = plan if isinstance(plan, StudyPlan) else load_plan(plan)
     videos_dir, out = Path(videos_dir), Path(out)
     _need(videos_dir.is_dir(), str(videos_dir), "videos folder does not exist")
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} exists; pass overwrite=True (--force) to replace it")
-    with atomic_directory(out) as tmp:
+    with fresh_output_dir(out, kind="study-kit", inputs=[videos_dir, plan_file], overwrite=overwrite) as tmp:
         files: dict[str, dict[str, str]] = {}
         jobs = [(t, m, rel) for t in plan.trials for m, rel in t.videos.items()]
         for t, m, rel in tqdm(jobs, desc="kit videos", leave=False, disable=None):
