@@ -223,13 +223,13 @@ def discover_backgrounds(folder: str | os.PathLike) -> list[Path]:
     return found
 
 
-def color_adjustment(rng: np.random.Generator):
+def color_adjustment(rng: np.random.Generator, strength: float = 1.0):
     """``(params, fn)``: a random basic colour adjustment from :mod:`harmonizer.data.color` (the synthetic data's
-    exposure / hue / saturation / temperature / tint / contrast / tone-curve draws); ``fn`` maps a uint8 RGB
-    frame to its adjusted uint8 copy, with the same parameters for every frame of a video."""
+    exposure / hue / saturation / temperature / tint / contrast / tone-curve draws, ``strength`` × as far from
+    identity); ``fn`` maps a uint8 RGB frame to its adjusted uint8 copy, with the same parameters for every frame."""
     from harmonizer.data.color import apply_adjustment, random_adjustment
 
-    params, _ = random_adjustment(rng)
+    params, _ = random_adjustment(rng, strength=strength)
 
     def adjust(frame: np.ndarray) -> np.ndarray:
         return (np.clip(apply_adjustment(frame.astype(np.float32) / 255.0, params), 0, 1) * 255 + 0.5).astype(np.uint8)

