@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from bench import video_io
+from bench.metrics.context import INPUT_NAMES
 
 HYOUTUBE_LISTS = {"train": "train_list.txt", "test": "test_list.txt"}
 
@@ -79,13 +80,9 @@ class VideoSample:
         return int(self.composite.shape[-2]), int(self.composite.shape[-1])
 
     def available(self) -> set[str]:
-        """Which of the metric ``needs`` this sample satisfies: always ``mask``; ``gt`` and ``gt_flow`` if stored."""
-        have = {"mask"}
-        if self.gt is not None:
-            have.add("gt")
-        if self.flow_bw is not None:
-            have.add("gt_flow")
-        return have
+        """Which metric inputs (``bench.metrics.INPUT_NAMES``) this sample stores: always ``mask``; ``gt``,
+        ``flow_bw``, ``flow_fw``, ``valid_bw``, ``valid_fw`` where the dataset has them."""
+        return {name for name in INPUT_NAMES if getattr(self, name) is not None}
 
 
 class VideoDataset(Protocol):

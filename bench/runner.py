@@ -2,9 +2,10 @@
 
 For every clip the runner loads the sample once, gets its flow once (the dataset's ground-truth flow, or an
 estimator from :mod:`bench.flow` run on the ground-truth frames when there are any, else on the composite — so
-every method is judged with the same flow), runs each method, and evaluates every metric whose ``needs`` the
-clip satisfies.  Metric functions receive their inputs by parameter name (``pred``, ``target``, ``mask``,
-``flow_bw``, ``valid_bw``, ``flow_fw``), so a new metric only has to use those names.
+every method is judged with the same flow), runs each method, and scores it with one call of
+:func:`bench.metrics.evaluate_clip` on the clip's inputs, named as everywhere in the suite (``gt``, ``mask``,
+``flow_bw``, ``flow_fw``, ``valid_bw``, ``valid_fw``).  A registered metric whose ``needs`` the clip lacks is
+skipped and the skip recorded; a new metric is added by registering it (docs/metrics.md), nothing here.
 
 Streaming and resuming: each (method, clip) is written to ``OUT/parts/<method>/<clip>.csv`` through a temporary
 file and a rename, so an interrupted run leaves only whole part files; a rerun skips the (method, clip) pairs
@@ -16,7 +17,6 @@ A frame whose metric is NaN (empty foreground, no valid pixel) is written as NaN
 from __future__ import annotations
 
 import csv
-import inspect
 import io
 import json
 import math
@@ -25,71 +25,31 @@ import platform
 import subprocess
 import time
 import urllib.parse
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import torch
 from tqdm import tqdm
 
 from bench.datasets import ClipError, ExternalMethod, VideoSample, open_dataset
+from bench.metrics import DEFAULT_PROTOCOL, MetricSpec, evaluate_clip, get_metric, metrics_for
 from bench.summary import RESULT_COLUMNS
 from harmonizer.atomic import atomic_path, write_text_atomic
 
 
-
-@dataclass
-class MetricEntry:
-    """What the runner needs to know of a metric (adapted from ``bench.metrics.METRICS`` or given directly)."""
-
-    name: str
-    fn: Callable
-    needs: frozenset = frozenset()  # subset of {"gt", "mask", "flow" (backward), "flow_fw"}
-    higher_is_better: bool | None = None
-    scale: str = ""
-    registered: bool = False  # True: scored through bench.metrics.evaluate_clip, which shares work between metrics
-
-
-def _entry_from_spec(name: str, spec) -> MetricEntry:
-    if isinstance(spec, MetricEntry):
-        return spec
-    if callable(spec) and not hasattr(spec, "needs"):
-        return MetricEntry(name, spec)
-    fn = next((getattr(spec, a) for a in ("fn", "function", "func", "compute") if callable(getattr(spec, a, None))),
-              spec if callable(spec) else None)
-    if fn is None:
-        raise TypeError(f"metric '{name}': cannot find its function on {spec!r}")
-    return MetricEntry(name, fn, frozenset(getattr(spec, "needs", ()) or ()),
-                       getattr(spec, "higher_is_better", None), str(getattr(spec, "scale", "")))
-
-
-def resolve_metrics(metrics=None) -> dict[str, MetricEntry]:
-    """``None`` → every metric of ``bench.metrics.METRICS``; a list of names → those; a dict name → spec or function."""
-    if metrics is None or isinstance(metrics, (list, tuple)):
-        from bench.metrics import METRICS
-
-        names = list(METRICS) if metrics is None else list(metrics)
-        unknown = [n for n in names if n not in METRICS]
-        if unknown:
-            raise KeyError(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}")
-        entries = {n: _entry_from_spec(n, METRICS[n]) for n in names}
-        for entry in entries.values():
-            entry.registered = True
-        return entries
-    return {n: _entry_from_spec(n, s) for n, s in dict(metrics).items()}
-
-
-def _unmet(entry: MetricEntry, have: set[str]) -> list[str]:
-    """Needs of ``entry`` not satisfied, from its declared ``needs`` and its required parameters."""
-    missing = sorted(set(entry.needs) - have)
-    if entry.registered:
-        return missing
-    params = inspect.signature(entry.fn).parameters
-    required = {"target": "gt", "flow_bw": "flow", "flow_fw": "flow_fw", "mask": "mask"}
-    for p, need in required.items():
-        if p in params and params[p].default is inspect.Parameter.empty and need not in have and need not in missing:
-            missing.append(need)
-    return missing
+def resolve_metrics(metrics: list[str] | tuple[str, ...] | None = None, protocol: str = DEFAULT_PROTOCOL,
+                    ) -> dict[str, MetricSpec]:
+    """Names → registered specs of ``protocol`` (``None``: all of them).  A new metric is registered with
+    ``@bench.metrics.register_metric`` (docs/metrics.md), not passed here as a function."""
+    if metrics is not None and not isinstance(metrics, (list, tuple)):
+        raise TypeError(f"metrics must be None or a list of registered metric names, got {type(metrics).__name__}; "
+                        "register a new metric with @bench.metrics.register_metric (docs/metrics.md)")
+    if metrics is None:
+        return metrics_for(protocol)
+    unknown = [n for n in metrics if n not in metrics_for(protocol)]
+    if unknown:
+        raise KeyError(f"unknown metric(s) {', '.join(unknown)} for protocol '{protocol}'; "
+                       f"known: {', '.join(metrics_for(protocol))}")
+    return {n: get_metric(n, protocol) for n in metrics}
 
 
 class _FlowSource:
@@ -139,30 +99,21 @@ def _clip_key(clip_id: str) -> str:
 
 
 def _score_clip(label: str, dataset_name: str, sample: VideoSample, output: torch.Tensor, inputs: dict,
-                metrics: dict[str, MetricEntry], have: set[str]) -> tuple[str, dict[str, list[str]]]:
+                metrics: dict[str, MetricSpec], protocol: str) -> tuple[str, dict[str, list[str]]]:
     """CSV text of one (method, clip) and the metrics skipped with their unmet needs."""
-    skipped = {name: m for name, m in ((n, _unmet(e, have)) for n, e in metrics.items()) if m}
+    have = {k for k, v in inputs.items() if v is not None}
+    skipped = {n: sorted(set(s.needs) - have) for n, s in metrics.items() if not set(s.needs) <= have}
     todo = [n for n in metrics if n not in skipped]
-    registered = [n for n in todo if metrics[n].registered]
-    values: dict[str, torch.Tensor] = {}
-    if registered:
-        from bench.metrics import evaluate_clip
-
-        values = evaluate_clip(output, gt=sample.gt, mask=sample.mask, flow_bw=inputs.get("flow_bw"),
-                               flow_fw=inputs.get("flow_fw"), valid_bw=inputs.get("valid_bw"), metrics=registered,
-                               where=f"method '{label}' on clip {sample.clip_id}")
-    context = {"pred": output, "target": sample.gt, "mask": sample.mask, **inputs}
-    for name in todo:
-        if name not in values:  # a metric given as a plain function: inputs by parameter name
-            params = inspect.signature(metrics[name].fn).parameters
-            values[name] = metrics[name].fn(**{p: context[p] for p in params if context.get(p) is not None})
+    values = evaluate_clip(output, metrics=todo, protocol=protocol, where=f"method '{label}' on clip {sample.clip_id}",
+                           **inputs)
     buf = io.StringIO()
     writer = csv.writer(buf)
     for name in todo:
         per_frame = values[name].detach().double().cpu().flatten().tolist()
         offset = sample.num_frames - len(per_frame)  # temporal metrics give T−1 values, for frames 1..T−1
         if offset not in (0, 1):
-            raise ValueError(f"metric '{name}' returned {len(per_frame)} values for a clip of {sample.num_frames} frames")
+            raise ValueError(f"metric '{name}' returned {len(per_frame)} values for a clip of "
+                             f"{sample.num_frames} frames")
         for i, v in enumerate(per_frame):
             writer.writerow([label, dataset_name, sample.clip_id, i + offset, name, repr(float(v))])
     return buf.getvalue(), skipped
@@ -226,8 +177,9 @@ def environment() -> dict:
 
 
 def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str | None = "dis",
-                  metrics=None, *, flow_options: dict | None = None, on_error: str = "raise",
-                  progress: bool = True, extra_config: dict | None = None) -> Path:
+                  metrics: list[str] | None = None, *, protocol: str = DEFAULT_PROTOCOL,
+                  flow_options: dict | None = None, on_error: str = "raise", progress: bool = True,
+                  extra_config: dict | None = None) -> Path:
     """Score ``methods`` (label → method object) on ``dataset`` (a reader or a folder) into ``out_dir``.
 
     Returns ``out_dir``, holding ``results.csv``, ``manifest.json`` and ``parts/``.  See the module docstring for
@@ -239,7 +191,7 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
     if not methods:
         raise ValueError("no methods to score")
     reader = open_dataset(dataset) if isinstance(dataset, (str, os.PathLike)) else dataset
-    entries = resolve_metrics(metrics)
+    specs = resolve_metrics(metrics, protocol)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     flow_source = _FlowSource(flow, flow_options or {})
@@ -248,9 +200,13 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
               "flow": {"estimator": flow, "settings": flow_source.description,
                        "frames": "stored ground-truth flow" if flow == "gt"
                        else "estimated on gt frames if present, else on the composite"},
-              "metrics": {n: {"needs": sorted(e.needs), "higher_is_better": e.higher_is_better, "scale": e.scale}
-                          for n, e in entries.items()},
+              "protocol": protocol,
+              "metrics": {n: {"needs": sorted(s.needs), "higher_is_better": s.higher_is_better, "scale": s.scale}
+                          for n, s in specs.items()},
               "methods": {label: f"{type(m).__module__}.{type(m).__name__}" for label, m in methods.items()},
+              # what decided each output where a method says (e.g. the GAN's mask_mode and blend)
+              "method_settings": {label: dict(m.settings) for label, m in methods.items()
+                                  if isinstance(getattr(m, "settings", None), dict)},
               **(extra_config or {})}
     _check_resume_config(out_dir, config)
     clip_ids = reader.clip_ids()
@@ -265,14 +221,12 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
             continue
         try:
             sample = reader.load(clip_id)
-            inputs = flow_source.flows(sample)
-            have = (sample.available() - {"gt_flow"}) | {k for k, key in (("flow", "flow_bw"), ("flow_fw", "flow_fw"))
-                                                         if inputs.get(key) is not None}
+            inputs = {"gt": sample.gt, "mask": sample.mask, **flow_source.flows(sample)}
             for label in todo:
                 tick = time.perf_counter()
                 output = _method_outputs(methods[label], sample, label)
                 method_seconds[label] = method_seconds.get(label, 0.0) + time.perf_counter() - tick
-                text, skip = _score_clip(label, reader.name, sample, output, inputs, entries, have)
+                text, skip = _score_clip(label, reader.name, sample, output, inputs, specs, protocol)
                 if skip:  # written before the part file, so every finished part has its skips on disk
                     write_text_atomic(_skip_path(out_dir, label, clip_id), json.dumps(skip, sort_keys=True))
                 write_text_atomic(parts[label], text)
@@ -296,11 +250,11 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
 def _check_resume_config(out_dir: Path, config: dict) -> None:
     """Part files from a run with another dataset, flow or metric set must not be mixed into this one."""
     path = out_dir / "run_config.json"
-    key = {k: config[k] for k in ("dataset", "flow", "metrics")}
+    key = {k: config[k] for k in ("dataset", "flow", "protocol", "metrics")}
     if path.exists():
         old = json.loads(path.read_text())
         if old != json.loads(json.dumps(key)):
-            raise ValueError(f"{out_dir} holds results of a different run (dataset, flow or metrics differ from "
-                             f"{path}); use a new --out folder or delete it")
+            raise ValueError(f"{out_dir} holds results of a different run (dataset, flow, protocol or metrics differ "
+                             f"from {path}); use a new --out folder or delete it")
     else:
         write_text_atomic(path, json.dumps(key, indent=2, sort_keys=True))

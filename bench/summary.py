@@ -87,18 +87,16 @@ def summarize(results_dir: str | os.PathLike | pd.DataFrame, config: SummaryConf
     return pd.DataFrame(rows, columns=columns)
 
 
-def format_table(summary: pd.DataFrame, *, digits: int = 4) -> str:
-    """Metrics as rows (with ↑/↓ from ``higher_is_better``), methods as columns, cells ``mean [ci_low, ci_high]``
-    and a NaN count where non-zero."""
+def format_table(summary: pd.DataFrame, *, digits: int = 4, protocol: str = "paper") -> str:
+    """Metrics as rows (with ↑/↓ from ``higher_is_better`` of ``protocol``'s metrics), methods as columns, cells
+    ``mean [ci_low, ci_high]`` and a NaN count where non-zero."""
     def cell(r) -> str:
         text = f"{r['mean']:.{digits}g} [{r['ci_low']:.{digits}g}, {r['ci_high']:.{digits}g}]"
         return text + (f" ({int(r['n_nan'])} NaN)" if r["n_nan"] else "")
 
-    try:
-        from bench.metrics import METRICS
-    except ImportError:  # the table still renders without the registry's directions
-        METRICS = {}
-    arrow = {n: (" ↑" if s.higher_is_better else " ↓") for n, s in METRICS.items()}
+    from bench.metrics import metrics_for  # here, not at the top: reading results needs no torch
+
+    arrow = {n: (" ↑" if s.higher_is_better else " ↓") for n, s in metrics_for(protocol).items()}
     table = summary.assign(cell=summary.apply(cell, axis=1), metric=summary["metric"].map(lambda m: m + arrow.get(m, "")))
     index = ["dataset", "metric"] if "dataset" in summary.columns else ["metric"]
     return table.pivot_table(index=index, columns="method", values="cell", aggfunc="first").to_string()

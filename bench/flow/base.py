@@ -3,7 +3,7 @@
 ``estimate(frames_a, frames_b)`` takes two ``N×3×H×W`` batches in [0, 1] and returns ``N×2×H×W``
 float32 flow in pixels (channel 0 = dx, 1 = dy) giving, for each pixel of ``frames_a[k]``, the
 offset to its position in ``frames_b[k]``.  So ``estimate(frame_t, frame_{t−1})`` is the backward
-flow the temporal metrics want (DESIGN.md §2), and ``estimate(frame_{t−1}, frame_t)`` the forward one.
+flow the temporal metrics want (docs/metrics.md, "Inputs"), and ``estimate(frame_{t−1}, frame_t)`` the forward one.
 """
 from __future__ import annotations
 

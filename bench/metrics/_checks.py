@@ -35,11 +35,16 @@ def as_images(x: torch.Tensor, name: str) -> torch.Tensor:
     return f
 
 
-def check_pair(pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    p, t = as_images(pred, "pred"), as_images(target, "target")
-    if p.shape != t.shape:
-        raise ValueError(f"pred {tuple(p.shape)} and target {tuple(t.shape)} differ in shape")
-    return p, t
+def check_pair(pred: torch.Tensor, gt: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    p, g = as_images(pred, "pred"), as_images(gt, "gt")
+    return p, same_shape(p, g, "gt")
+
+
+def same_shape(pred: torch.Tensor, other: torch.Tensor, name: str) -> torch.Tensor:
+    """``other`` (already checked) unchanged if its shape is ``pred``'s; the error names both."""
+    if pred.shape != other.shape:
+        raise ValueError(f"pred {tuple(pred.shape)} and {name} {tuple(other.shape)} differ in shape")
+    return other
 
 
 def check_mask(mask: torch.Tensor, like: torch.Tensor, name: str = "mask") -> torch.Tensor:
@@ -62,11 +67,11 @@ def check_flow(flow: torch.Tensor, frames: torch.Tensor, name: str) -> torch.Ten
     return f
 
 
-def check_clip(frames: torch.Tensor, name: str = "pred") -> torch.Tensor:
-    f = as_images(frames, name)
-    if f.shape[0] < 2:
-        raise ValueError(f"{name}: a temporal metric needs a clip of at least 2 frames, got {f.shape[0]}")
-    return f
+def require_frames(frames: torch.Tensor, name: str = "pred") -> torch.Tensor:
+    """``frames`` (already checked) unchanged if it holds at least the 2 frames a temporal metric compares."""
+    if frames.shape[0] < 2:
+        raise ValueError(f"{name}: a temporal metric needs a clip of at least 2 frames, got {frames.shape[0]}")
+    return frames
 
 
 def safe_ratio(num: torch.Tensor, den: torch.Tensor) -> torch.Tensor:

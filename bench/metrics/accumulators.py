@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .registry import METRICS, evaluate_clip, get_metric
+from .registry import DEFAULT_PROTOCOL, evaluate_clip, get_metric
 
 
 @dataclass
@@ -46,23 +46,25 @@ class MetricCollection:
     """Scores clip after clip with :func:`evaluate_clip` and keeps one :class:`MeanAccumulator` per metric."""
 
     names: list[str] | None = None
+    protocol: str = DEFAULT_PROTOCOL
     accumulators: dict[str, MeanAccumulator] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for n in self.names or []:
-            get_metric(n)
+            get_metric(n, self.protocol)
 
     def update(self, pred: torch.Tensor, **inputs) -> dict[str, torch.Tensor]:
         """Score one clip (same keyword inputs as :func:`evaluate_clip`); returns its per-frame values."""
-        values = evaluate_clip(pred, metrics=self.names, **inputs)
+        values = evaluate_clip(pred, metrics=self.names, protocol=self.protocol, **inputs)
         for n, v in values.items():
             self.accumulators.setdefault(n, MeanAccumulator(n)).update(v)
         return values
 
     def compute(self) -> dict[str, dict]:
+        specs = {n: get_metric(n, self.protocol) for n in self.accumulators}
         return {
             n: {"mean": a.compute(), "n": a.n, "n_nan": a.n_nan, "n_inf": a.n_inf,
-                "higher_is_better": METRICS[n].higher_is_better, "scale": METRICS[n].scale}
+                "higher_is_better": specs[n].higher_is_better, "scale": specs[n].scale}
             for n, a in self.accumulators.items()
         }
 

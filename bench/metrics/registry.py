@@ -1,160 +1,216 @@
-"""The metric registry: each metric's function and metadata, and one call that scores a whole clip.
+"""The metric registry: ``@register_metric`` puts a metric and its metadata in it where the function is defined.
 
-``METRICS[name]`` is a :class:`MetricSpec` with ``higher_is_better`` (so tables can mark the best
-value without hard-coding directions), ``scale`` (the unit every number is in), ``needs`` (which
-inputs beyond the prediction it uses: ``gt``, ``mask``, ``flow`` = backward flows, ``flow_fw`` =
-forward flows) and ``temporal`` (True: ``T−1`` values for frames 1…T−1; False: one per frame).
+A metric is one function of a :class:`~bench.metrics.context.Clip` plus this decorator::
+
+    @register_metric(higher_is_better=True, scale="dB, data range 1", needs=("gt",), temporal=False)
+    def psnr(clip):
+        \"\"\"10·log10(1 / mse) per frame; identical frames → +inf.\"\"\"
+        return _psnr(*clip.error_stats())
+
+The decorator records a :class:`MetricSpec` under ``(protocol, name)`` and returns a function of tensors,
+``psnr(pred, gt)``, whose positional inputs follow ``needs`` then ``optional``.  A *protocol* is a set of
+conventions (``"paper"``: this suite's own, docs/metrics.md); another protocol registers its own versions of
+metrics under the same names (``protocol="co2net"``), and may register an input preparation run once per clip
+before its metrics (:func:`register_protocol`).  :func:`evaluate_clip` scores a clip with every metric of one
+protocol, sharing intermediates through the clip's memo; it has no per-metric code.
 """
 from __future__ import annotations
 
+import difflib
+import functools
+import inspect
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Callable
 
 import torch
 
-from . import image, temporal
-from ._checks import as_images, check_clip, check_flow, check_mask, check_pair, safe_ratio
+from .context import INPUT_NAMES, Clip, unknown_input_error
+
+DEFAULT_PROTOCOL = "paper"
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A set of conventions.  ``prepare`` (optional) maps the raw inputs of a clip, ``{"pred": …, "gt": …, …}``
+    (``None`` for inputs not given), to the inputs its metrics see; it runs once per clip."""
+
+    name: str
+    description: str = ""
+    prepare: Callable[[dict], dict] | None = None
 
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """One metric.  ``needs`` lists the inputs in the order ``fn`` takes them after ``pred``."""
+    """One registered metric: ``fn(clip) -> values`` and its metadata.
+
+    ``needs``: inputs it cannot do without (names from ``INPUT_NAMES``); ``optional``: inputs it uses when given;
+    ``temporal``: True → T−1 values for frames 1 … T−1, False → one value per frame.
+    """
 
     name: str
-    fn: Callable[..., torch.Tensor]
+    fn: Callable[[Clip], torch.Tensor]
     higher_is_better: bool
     scale: str
     needs: tuple[str, ...]
     temporal: bool
     description: str
+    protocol: str = DEFAULT_PROTOCOL
+    optional: tuple[str, ...] = ()
+
+    def __call__(self, pred: torch.Tensor, *inputs: torch.Tensor | None, **named: torch.Tensor | None) -> torch.Tensor:
+        """The metric on tensors: ``pred`` then its inputs, positionally (``needs`` then ``optional``) or by name."""
+        order = self.needs + self.optional
+        if len(inputs) > len(order):
+            raise TypeError(f"{self.name}() takes pred and at most {len(order)} inputs ({', '.join(order)}), "
+                            f"got {len(inputs)}")
+        given = dict(zip(order, inputs))
+        for key, value in named.items():
+            if key not in order:
+                raise TypeError(f"{self.name}() got an unexpected input '{key}'; its inputs are {', '.join(order)}")
+            if key in given:
+                raise TypeError(f"{self.name}() got input '{key}' twice")
+            given[key] = value
+        missing = [n for n in self.needs if given.get(n) is None]
+        if missing:
+            raise TypeError(f"{self.name}() missing input(s) {', '.join(missing)}")
+        return self.fn(make_clip(pred, protocol=self.protocol, **given))
 
 
-def _spec(fn, higher, scale, needs, temporal_, description) -> MetricSpec:
-    return MetricSpec(fn.__name__, fn, higher, scale, tuple(needs), temporal_, description)
+_PROTOCOLS: dict[str, Protocol] = {}
+_REGISTRY: dict[str, dict[str, MetricSpec]] = {}
 
 
-METRICS: dict[str, MetricSpec] = {s.name: s for s in (
-    _spec(image.mse, False, "[0,1] images", ("gt",), False, "mean squared error"),
-    _spec(image.psnr, True, "dB, data range 1", ("gt",), False, "PSNR; +inf for identical frames"),
-    _spec(image.fmse, False, "[0,1] images", ("gt", "mask"), False, "foreground MSE, / (3·mask pixels)"),
-    _spec(image.fpsnr, True, "dB, data range 1", ("gt", "mask"), False, "PSNR of the foreground MSE"),
-    _spec(image.mse255, False, "0-255 images", ("gt",), False, "MSE on 0-255 values (HYouTube/iHarmony4)"),
-    _spec(image.fmse255, False, "0-255 images", ("gt", "mask"), False, "fMSE on 0-255 values (HYouTube/iHarmony4)"),
-    _spec(image.ssim, True, "[-1,1]", ("gt",), False, "SSIM as scikit-image (Gaussian σ=1.5, population cov.)"),
-    _spec(image.fssim, True, "[-1,1]", ("gt", "mask"), False, "SSIM map averaged over mask pixels"),
-    _spec(temporal.lt_regional, False, "[0,1] images", ("mask", "flow"), True, "paper's regional L_T"),
-    _spec(temporal.lt_global, False, "[0,1] images", ("flow",), True, "global temporal loss"),
-    _spec(temporal.tl_co2net, False, "0-255 images", ("gt", "mask", "flow"), True, "CO2Net TL, soft occlusion"),
-    _spec(temporal.warp_error, False, "[0,1] images", ("flow", "flow_fw"), True, "Lai et al. 2018 warping error"),
-    _spec(temporal.fr_rtc, False, "(0-255)^2 brightness", ("gt", "mask"), True, "flow-free fg brightness fR-RTC"),
-)}
+def register_protocol(name: str, *, description: str = "", prepare: Callable[[dict], dict] | None = None) -> Protocol:
+    """Declare a protocol (once, before its metrics are registered)."""
+    if name in _PROTOCOLS:
+        raise ValueError(f"protocol '{name}' is already registered")
+    _PROTOCOLS[name] = protocol = Protocol(name, description, prepare)
+    _REGISTRY[name] = {}
+    return protocol
 
 
-def list_metrics() -> list[str]:
-    return list(METRICS)
-
-
-def get_metric(name: str) -> MetricSpec:
+def get_protocol(name: str) -> Protocol:
     try:
-        return METRICS[name]
+        return _PROTOCOLS[name]
     except KeyError:
-        raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}") from None
+        raise KeyError(f"unknown protocol '{name}'; known: {', '.join(_PROTOCOLS)}") from None
 
 
-def _available(inputs: dict) -> set[str]:
-    return {k for k, v in inputs.items() if v is not None}
+def list_protocols() -> list[str]:
+    return list(_PROTOCOLS)
 
 
-def evaluate_clip(pred: torch.Tensor, *, gt: torch.Tensor | None = None, mask: torch.Tensor | None = None,
-                  flow_bw: torch.Tensor | None = None, flow_fw: torch.Tensor | None = None,
-                  valid_bw: torch.Tensor | None = None, metrics: list[str] | None = None,
-                  where: str = "clip") -> dict[str, torch.Tensor]:
-    """Score one clip ``pred`` (T×3×H×W in [0, 1]) with several metrics at once, sharing the SSIM map and
-    the warped previous frames between them.  Results equal the individual functions.
+register_protocol(DEFAULT_PROTOCOL, description="this suite's conventions (docs/metrics.md)")
+METRICS = MappingProxyType(_REGISTRY[DEFAULT_PROTOCOL])  # read-only live view: name → MetricSpec of "paper"
 
-    ``metrics=None`` means every metric whose inputs are given; a requested metric whose input is missing
-    is an error naming ``where`` (e.g. the clip id).  Image metrics give T values, temporal ones T−1
-    (frames 1…T−1); a single-frame clip skips temporal metrics when ``metrics`` is None.
+
+def _check_names(names: tuple[str, ...], metric: str, field: str) -> None:
+    for n in names:
+        if n not in INPUT_NAMES:
+            raise ValueError(unknown_input_error(n, f"metric '{metric}' {field}"))
+
+
+def _first_paragraph(doc: str | None) -> str:
+    return " ".join(inspect.cleandoc(doc or "").split("\n\n")[0].split())
+
+
+def register_metric(*, higher_is_better: bool, scale: str, needs: tuple[str, ...] = (), temporal: bool,
+                    optional: tuple[str, ...] = (), name: str | None = None, description: str | None = None,
+                    protocol: str = DEFAULT_PROTOCOL) -> Callable[[Callable[[Clip], torch.Tensor]], Callable]:
+    """Register the decorated ``fn(clip) -> values`` as a metric; return it as a function of tensors.
+
+    ``name`` defaults to the function's name, ``description`` to the first paragraph of its docstring (the
+    definition shown in docs/metrics.md's convention table)."""
+    def decorate(fn: Callable[[Clip], torch.Tensor]) -> Callable:
+        metric = name or fn.__name__
+        _check_names(tuple(needs), metric, "needs")
+        _check_names(tuple(optional), metric, "optional")
+        registry = _REGISTRY[get_protocol(protocol).name]
+        if metric in registry:
+            raise ValueError(f"metric '{metric}' is already registered for protocol '{protocol}' "
+                             f"(by {registry[metric].fn.__module__})")
+        spec = MetricSpec(metric, fn, bool(higher_is_better), scale, tuple(needs), bool(temporal),
+                          description if description is not None else _first_paragraph(fn.__doc__), protocol,
+                          tuple(optional))
+        registry[metric] = spec
+
+        @functools.wraps(fn)
+        def on_tensors(pred, *inputs, **named):
+            return spec(pred, *inputs, **named)
+
+        del on_tensors.__wrapped__  # its signature is the tensors', below, not fn's
+        params = [inspect.Parameter("pred", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        params += [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in spec.needs]
+        params += [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None) for n in spec.optional]
+        on_tensors.__signature__ = inspect.Signature(params)
+        on_tensors.spec = spec
+        return on_tensors
+
+    return decorate
+
+
+def unregister_metric(name: str, protocol: str = DEFAULT_PROTOCOL) -> MetricSpec:
+    """Remove a metric (for tests that register one of their own)."""
+    spec = get_metric(name, protocol)
+    del _REGISTRY[protocol][name]
+    return spec
+
+
+def metrics_for(protocol: str = DEFAULT_PROTOCOL) -> dict[str, MetricSpec]:
+    """name → spec of every metric of ``protocol``, in registration order."""
+    return dict(_REGISTRY[get_protocol(protocol).name])
+
+
+def list_metrics(protocol: str = DEFAULT_PROTOCOL) -> list[str]:
+    return list(metrics_for(protocol))
+
+
+def get_metric(name: str, protocol: str = DEFAULT_PROTOCOL) -> MetricSpec:
+    known = _REGISTRY[get_protocol(protocol).name]
+    if name in known:
+        return known[name]
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise KeyError(f"unknown metric {name!r} for protocol '{protocol}'{hint}; known: {', '.join(known)}")
+
+
+def make_clip(pred: torch.Tensor, *, protocol: str = DEFAULT_PROTOCOL, **inputs: torch.Tensor | None) -> Clip:
+    """The :class:`Clip` a protocol's metrics see: the inputs after the protocol's ``prepare`` (if any)."""
+    prepare = get_protocol(protocol).prepare
+    if prepare is not None:
+        prepared = dict(prepare({"pred": pred, **inputs}))
+        pred = prepared.pop("pred")
+        inputs = prepared
+    return Clip(pred, **inputs)
+
+
+def evaluate_clip(pred: torch.Tensor, *, metrics: list[str] | None = None, protocol: str = DEFAULT_PROTOCOL,
+                  where: str = "clip", **inputs: torch.Tensor | None) -> dict[str, torch.Tensor]:
+    """Score one clip ``pred`` (T×3×H×W in [0, 1]) with several metrics of ``protocol`` at once; ``inputs`` are
+    named as in ``INPUT_NAMES`` (``gt=``, ``mask=``, ``flow_bw=`` …; ``None`` = not given).
+
+    The metrics share intermediates through one :class:`Clip`, so the results equal the individual functions.
+    ``metrics=None`` means every metric whose ``needs`` are given (temporal ones only for clips of ≥ 2 frames);
+    a requested metric whose input is missing is an error naming ``where`` (e.g. the clip id).  Image metrics
+    give T values, temporal ones T−1 (frames 1 … T−1).
     """
-    given = {"gt": gt, "mask": mask, "flow": flow_bw, "flow_fw": flow_fw}
-    have = _available(given)
+    for key in inputs:
+        if key not in INPUT_NAMES:
+            raise TypeError(unknown_input_error(key, "evaluate_clip"))
+    have = {k for k, v in inputs.items() if v is not None}
     n_frames = pred.shape[0] if pred.dim() == 4 else 0
     if metrics is None:
-        names = [n for n, s in METRICS.items() if set(s.needs) <= have and (not s.temporal or n_frames >= 2)]
+        specs = [s for s in metrics_for(protocol).values()
+                 if set(s.needs) <= have and (not s.temporal or n_frames >= 2)]
     else:
-        names = list(metrics)
-        for n in names:
-            missing = set(get_metric(n).needs) - have
+        specs = [get_metric(n, protocol) for n in metrics]
+        for s in specs:
+            missing = set(s.needs) - have
             if missing:
-                raise ValueError(f"{where}: metric {n!r} needs {', '.join(sorted(missing))}, which was not given")
+                raise ValueError(f"{where}: metric '{s.name}' needs {', '.join(sorted(missing))}, which was not given")
     try:
-        return _evaluate(names, pred, gt, mask, flow_bw, flow_fw, valid_bw)
+        clip = make_clip(pred, protocol=protocol, **inputs)
+        return {s.name: s.fn(clip) for s in specs}
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from exc
-
-
-def _evaluate(names, pred, gt, mask, flow_bw, flow_fw, valid_bw) -> dict[str, torch.Tensor]:
-    out: dict[str, torch.Tensor] = {}
-    # convert once to float64; the functions below then see float64 and do not copy again
-    p = check_clip(pred) if any(METRICS[n].temporal for n in names) else as_images(pred, "pred")
-    x = check_pair(p, gt)[1] if gt is not None else None
-    m = check_mask(mask, p) if mask is not None else None
-    stats = {}
-    if {"mse", "psnr", "mse255", "fmse", "fpsnr", "fmse255"} & set(names):
-        sq = (p - x).square()
-        stats["all"] = image._mse_stats(sq, None)
-        if m is not None:
-            stats["fg"] = image._mse_stats(sq, m)
-    smap = image.ssim_map(p, x) if {"ssim", "fssim"} & set(names) else None
-    warped = _shared_warps(names, p, x, m, flow_bw, flow_fw, valid_bw)
-    for n in names:
-        if n == "mse":
-            out[n] = image._mse_compute(*stats["all"])
-        elif n == "psnr":
-            out[n] = image._psnr_compute(*stats["all"])
-        elif n == "mse255":
-            out[n] = image._mse_compute(*stats["all"]) * 255.0**2
-        elif n == "fmse":
-            out[n] = image._mse_compute(*stats["fg"])
-        elif n == "fpsnr":
-            out[n] = image._psnr_compute(*stats["fg"])
-        elif n == "fmse255":
-            out[n] = image._mse_compute(*stats["fg"]) * 255.0**2
-        elif n == "ssim":
-            out[n] = safe_ratio(*image._ssim_update(smap))
-        elif n == "fssim":
-            out[n] = safe_ratio(*image._ssim_update(smap, m))
-        elif n == "lt_regional":
-            out[n] = temporal._weighted_mean(warped["sq"], warped["valid"] * m[1:])
-        elif n == "lt_global":
-            out[n] = temporal._weighted_mean(warped["sq"], warped["valid"])
-        elif n == "warp_error":
-            occluded = temporal._occlusion_from_warped(warped["bw"], warped["fw"])
-            out[n] = temporal._weighted_mean(warped["sq"], 1.0 - occluded)
-        elif n == "tl_co2net":
-            out[n] = temporal._tl_from_warped(warped["sq"], warped["gt"], warped["mask"], x[1:])
-        elif n == "fr_rtc":
-            out[n] = temporal.fr_rtc(p, x, m)
-        else:  # a metric registered without a shared path
-            spec = get_metric(n)
-            kwargs = {"gt": gt, "mask": mask, "flow": flow_bw, "flow_fw": flow_fw}
-            out[n] = spec.fn(pred, *[kwargs[k] for k in spec.needs])
-    return out
-
-
-def _shared_warps(names, p, gt, m, flow_bw, flow_fw, valid_bw) -> dict[str, torch.Tensor]:
-    """Warp everything the temporal metrics need onto frames 1…T−1 in one ``backward_warp`` call."""
-    wanted = set(names) & {"lt_regional", "lt_global", "warp_error", "tl_co2net"}  # all use sq
-    if not wanted:
-        return {}
-    bw = check_flow(flow_bw, p, "flow_bw")
-    parts = {"pred": p[:-1]}
-    if "tl_co2net" in wanted:
-        parts["gt"] = gt[:-1]
-        parts["mask"] = m[:-1]
-    if "warp_error" in wanted:
-        parts["fw"] = check_flow(flow_fw, p, "flow_fw")
-    warped = temporal.backward_warp(torch.cat(list(parts.values()), dim=1), bw)
-    out = dict(zip(parts, warped.split([v.shape[1] for v in parts.values()], dim=1)))
-    out.update(bw=bw, sq=(p[1:] - out["pred"]).square(), valid=temporal._valid_weight(bw, valid_bw))
-    return out

@@ -1,37 +1,15 @@
-"""Temporal-consistency metrics on a whole clip.
+"""Temporal-consistency metrics of the "paper" protocol, on a whole clip.
 
-Each function takes a clip ``pred`` of ``T×3×H×W`` frames in [0, 1] and returns
-``T−1`` float64 values, one for every frame ``t ≥ 1`` (index ``i`` of the result
-is frame ``t = i + 1``).  Flows follow DESIGN.md §2: ``flow_bw[i]`` is the
-backward flow of frame ``t = i + 1`` (offset of each of its pixels into frame
-``t − 1``), ``flow_fw[i]`` the forward flow of frame ``t − 1`` into frame ``t``;
-warping is :func:`harmonizer.warp.backward_warp` (bilinear, border padding,
-align_corners=True), the one convention of the suite.
+Each metric is a function of a :class:`~bench.metrics.context.Clip` registered with ``@register_metric``; as
+imported from here (or :mod:`bench.metrics.functional`) it is a function of tensors, ``lt_regional(pred, mask,
+flow_bw, valid_bw=None)``: a clip ``pred`` of ``T×3×H×W`` frames in [0, 1] gives ``T−1`` float64 values, one for
+every frame ``t ≥ 1`` (index ``i`` of the result is frame ``t = i + 1``).  Flow direction and warping are the
+suite's one convention (docs/metrics.md, "Inputs"): ``flow_bw[i]`` is the backward flow of frame ``t = i + 1``,
+``flow_fw[i]`` the forward flow of frame ``t − 1``; W(·) is :func:`harmonizer.warp.backward_warp` by ``flow_bw``.
+The first paragraph of each docstring is its definition in docs/metrics.md's convention table.
 
-=============== =================================================================== ==========
-name            definition (frame t ≥ 1, W = warp by flow_bw[t−1])                  scale
-=============== =================================================================== ==========
-lt_regional     paper's L_T: mean over valid foreground pixels of M_t and channels   [0, 1]
-                of (O_t − W(O_{t−1}))²; valid = in-bounds ∧ stored validity
-lt_global       the same over all valid pixels                                       [0, 1]
-tl_co2net       CO2Net's TL: w = W(M_{t−1})·mean_c exp(−|W(X_{t−1}) − X_t|),          0–255
-                Σ_{pixels,channels}(w·W(O_{t−1}) − w·O_t)²·255² / Σ_pixels w
-warp_error      Lai et al. 2018: mean over non-occluded pixels and channels of       [0, 1]
-                (O_t − W(O_{t−1}))²; occluded where
-                |bw + W(fw)|² > 0.01(|bw|² + |W(fw)|²) + 0.5 (forward–backward
-                check) or |∇bw|² > 0.01|bw|² + 0.002 (motion boundary)
-fr_rtc          flow-free foreground brightness consistency (VideoTripletTransformer 0–255²
-                fR-RTC): b_t(Y) = mean over M_t of 255·max_c Y_t (HSV value),
-                g_t = b_t − b_{t−1}, d_t = |g_t(O) − g_t(X)|, μ = mean_t d_t over
-                the clip; value d_t² + max(d_t − μ, 0)² (clip mean = fR-RTC)
-=============== =================================================================== ==========
-
-An empty region (no valid foreground pixel, zero total weight, every pixel
-occluded) gives NaN for that frame, never 0 and never an exception.
-Differences from the reference scripts: the paper divides ‖M∘(O−S(O))‖² by
-N_F (pixels, channels summed) — ours also averages over the 3 channels, as the
-convention table says; Lai et al. fall back to all pixels when every pixel is
-occluded — ours returns NaN.
+An empty region (no valid foreground pixel, zero total weight, every pixel occluded) gives NaN for that frame,
+never 0 and never an exception.
 """
 from __future__ import annotations
 
@@ -39,28 +17,14 @@ import torch
 
 from harmonizer.warp import backward_warp, flow_in_bounds
 
-from ._checks import as_frames, check_clip, check_flow, check_mask, safe_ratio
+from ._checks import as_frames, safe_ratio
+from .registry import register_metric
 
-__all__ = ["lt_regional", "lt_global", "tl_co2net", "warp_error", "fr_rtc", "lai_occlusion", "warped_sq_diff"]
+__all__ = ["lt_regional", "lt_global", "tl_co2net", "warp_error", "fr_rtc", "lai_occlusion"]
 
 # Lai et al. 2018 (fast_blind_video_consistency) occlusion thresholds
 FB_ALPHA, FB_BETA = 0.01, 0.5
 MB_ALPHA, MB_BETA = 0.01, 0.002
-
-
-def _valid_weight(flow_bw: torch.Tensor, valid_bw: torch.Tensor | None) -> torch.Tensor:
-    """In-bounds correspondences, further restricted by a stored validity mask when given."""
-    weight = flow_in_bounds(flow_bw)
-    if valid_bw is not None:
-        weight = weight * check_mask(valid_bw, flow_bw, "valid_bw")
-    return weight
-
-
-def warped_sq_diff(pred: torch.Tensor, flow_bw: torch.Tensor) -> torch.Tensor:
-    """``(O_t − warp(O_{t−1}))²`` for t ≥ 1, ``(T−1)×3×H×W`` (float64)."""
-    p = check_clip(pred)
-    f = check_flow(flow_bw, p, "flow_bw")
-    return (p[1:] - backward_warp(p[:-1], f)).square()
 
 
 def _weighted_mean(sq: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -68,44 +32,35 @@ def _weighted_mean(sq: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     return safe_ratio((sq * weight).sum(dim=(1, 2, 3)), sq.shape[1] * weight.sum(dim=(1, 2, 3)))
 
 
-def lt_regional(pred: torch.Tensor, mask: torch.Tensor, flow_bw: torch.Tensor,
-                valid_bw: torch.Tensor | None = None) -> torch.Tensor:
-    """Paper's regional temporal loss L_T per frame t ≥ 1: mean over valid pixels of the foreground
-    ``mask[t]`` and over channels of (O_t − warp(O_{t−1}))².  L_T1 with ground-truth flow, L_T2 with
-    estimated flow.  NaN when frame t has no valid foreground pixel."""
-    p = check_clip(pred)
-    m = check_mask(mask, p)
-    f = check_flow(flow_bw, p, "flow_bw")
-    return _weighted_mean(warped_sq_diff(p, f), _valid_weight(f, valid_bw) * m[1:])
+@register_metric(higher_is_better=False, scale="[0,1] images", needs=("mask", "flow_bw"), optional=("valid_bw",),
+                 temporal=True)
+def lt_regional(clip):
+    """The paper's L_T: mean over valid foreground pixels of M_t and channels of (O_t − W(O_{t−1}))², valid =
+    the correspondence lands inside frame t−1 and valid_bw (if given) holds; L_T1 with ground-truth flow, L_T2
+    with estimated flow.
+
+    The paper divides ‖M∘(O−S(O))‖² by N_F (channels summed); ours also averages over the 3 channels.  NaN when
+    frame t has no valid foreground pixel."""
+    return _weighted_mean(clip.warped_sq_diff(), clip.valid_weight() * clip.mask[1:])
 
 
-def lt_global(pred: torch.Tensor, flow_bw: torch.Tensor, valid_bw: torch.Tensor | None = None) -> torch.Tensor:
-    """Global temporal loss per frame t ≥ 1: mean over all valid pixels and channels of (O_t − warp(O_{t−1}))²."""
-    p = check_clip(pred)
-    f = check_flow(flow_bw, p, "flow_bw")
-    return _weighted_mean(warped_sq_diff(p, f), _valid_weight(f, valid_bw))
+@register_metric(higher_is_better=False, scale="[0,1] images", needs=("flow_bw",), optional=("valid_bw",),
+                 temporal=True)
+def lt_global(clip):
+    """The same over all valid pixels."""
+    return _weighted_mean(clip.warped_sq_diff(), clip.valid_weight())
 
 
-def tl_co2net(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, flow_bw: torch.Tensor) -> torch.Tensor:
-    """CO2Net's TL per frame t ≥ 1 on a 0–255 scale, with its soft occlusion weight
-    ``w = warp(M_{t−1})·mean_c exp(−|warp(X_{t−1}) − X_t|)``:
-    ``Σ(w·warp(O_{t−1}) − w·O_t)²·255² / Σw`` (numerator over pixels and channels, denominator over pixels).
-    CO2Net estimates ``flow_bw`` on the ground-truth frames X.  NaN when Σw = 0."""
-    p = check_clip(pred)
-    x = check_clip(target, "target")
-    if x.shape != p.shape:
-        raise ValueError(f"pred {tuple(p.shape)} and target {tuple(x.shape)} differ in shape")
-    m = check_mask(mask, p)
-    f = check_flow(flow_bw, p, "flow_bw")
-    warped = backward_warp(torch.cat((p[:-1], x[:-1], m[:-1]), dim=1), f)
-    return _tl_from_warped((p[1:] - warped[:, :3]).square(), warped[:, 3:6], warped[:, 6:], x[1:])
+@register_metric(higher_is_better=False, scale="0-255 images", needs=("gt", "mask", "flow_bw"), temporal=True)
+def tl_co2net(clip):
+    """CO2Net's TL with its soft occlusion weight w = W(M_{t−1})·mean_c exp(−|W(X_{t−1}) − X_t|):
+    Σ_{pixels, channels}(w·W(O_{t−1}) − w·O_t)²·255² / Σ_{pixels} w; CO2Net estimates the flow on the
+    ground-truth frames.
 
-
-def _tl_from_warped(sq: torch.Tensor, wx: torch.Tensor, wm: torch.Tensor, x_now: torch.Tensor) -> torch.Tensor:
-    """TL from ``sq = (O_t − W(O_{t−1}))²`` and the warped ground truth and mask (shared with ``evaluate_clip``):
-    Σ(w·W(O) − w·O)² is computed as Σ w²·(W(O) − O)², the same sum."""
-    weight = wm * torch.exp(-(wx - x_now).abs()).mean(dim=1, keepdim=True)
-    num = (weight.square() * sq.sum(dim=1, keepdim=True)).sum(dim=(1, 2, 3)) * 255.0**2
+    Σ(w·W(O) − w·O)² is computed as Σ w²·(W(O) − O)², the same sum.  NaN when Σw = 0."""
+    agreement = torch.exp(-(clip.warped_previous("gt") - clip.gt[1:]).abs()).mean(dim=1, keepdim=True)
+    weight = clip.warped_previous("mask") * agreement
+    num = (weight.square() * clip.warped_sq_diff().sum(dim=1, keepdim=True)).sum(dim=(1, 2, 3)) * 255.0**2
     return safe_ratio(num, weight.sum(dim=(1, 2, 3)))
 
 
@@ -138,13 +93,16 @@ def _occlusion_from_warped(bw: torch.Tensor, fw_w: torch.Tensor) -> torch.Tensor
     return (inconsistent | boundary | outside).to(bw.dtype)
 
 
-def warp_error(pred: torch.Tensor, flow_bw: torch.Tensor, flow_fw: torch.Tensor) -> torch.Tensor:
-    """Lai et al. 2018 warping error per frame t ≥ 1: mean over non-occluded pixels (see
-    :func:`lai_occlusion`) and channels of (O_t − warp(O_{t−1}))².  Needs both flows; NaN if all occluded."""
-    p = check_clip(pred)
-    bw = check_flow(flow_bw, p, "flow_bw")
-    fw = check_flow(flow_fw, p, "flow_fw")
-    return _weighted_mean(warped_sq_diff(p, bw), 1.0 - lai_occlusion(bw, fw))
+@register_metric(higher_is_better=False, scale="[0,1] images", needs=("flow_bw", "flow_fw"), temporal=True)
+def warp_error(clip):
+    """Lai et al. 2018: mean over non-occluded pixels and channels of (O_t − W(O_{t−1}))²; occluded where
+    |bw + W(fw)|² > 0.01(|bw|² + |W(fw)|²) + 0.5 (forward–backward check) or Σ(forward differences of bw)² >
+    0.01|bw|² + 0.002 (motion boundary), or the correspondence falls outside frame t−1.
+
+    Lai et al. compute the occlusion on frame t−1's grid with the forward flow; ours is the same test on frame
+    t's grid with the backward flow.  When every pixel is occluded they fall back to all pixels; ours is NaN."""
+    occluded = _occlusion_from_warped(clip.flow_bw, clip.warped_previous("flow_fw"))
+    return _weighted_mean(clip.warped_sq_diff(), 1.0 - occluded)
 
 
 def _fg_brightness(frames: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -153,20 +111,16 @@ def _fg_brightness(frames: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return safe_ratio((value * mask).sum(dim=(1, 2, 3)), mask.sum(dim=(1, 2, 3)))
 
 
-def fr_rtc(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Flow-free foreground brightness consistency (VideoTripletTransformer's fR-RTC, lower is better).
+@register_metric(higher_is_better=False, scale="(0-255)^2 brightness", needs=("gt", "mask"), temporal=True)
+def fr_rtc(clip):
+    """Flow-free foreground brightness consistency (VideoTripletTransformer's fR-RTC): b_t(Y) = mean over M_t of
+    255·max_c Y_t (HSV value), Δb_t = b_t − b_{t−1}, d_t = |Δb_t(O) − Δb_t(X)|, μ = mean of d over the clip;
+    value d_t² + max(d_t − μ, 0)² (its clip mean is fR-RTC).
 
-    For frame t ≥ 1: ``d_t = |Δb_t(pred) − Δb_t(target)|`` where ``b_t`` is the mean HSV value (0–255) over the
-    foreground ``mask[t]`` and ``Δb_t = b_t − b_{t−1}``; with ``μ`` the mean of ``d`` over the clip's frames the
-    value is ``d_t² + max(d_t − μ, 0)²``, so the clip mean is the paper's fR-RTC.  The reference ``target`` is the
-    ground truth; on videos without one, the composite input measures how a method keeps the foreground's own
-    brightness changes.  NaN for frames whose foreground (at t or t−1) is empty."""
-    p = check_clip(pred)
-    x = check_clip(target, "target")
-    if x.shape != p.shape:
-        raise ValueError(f"pred {tuple(p.shape)} and target {tuple(x.shape)} differ in shape")
-    m = check_mask(mask, p)
-    bp, bx = _fg_brightness(p, m), _fg_brightness(x, m)
+    The reference X is the ground truth; on videos without one, the composite input measures how a method keeps
+    the foreground's own brightness changes.  NaN for frames whose foreground (at t or t−1) is empty."""
+    p, m = clip.frames, clip.mask
+    bp, bx = _fg_brightness(p, m), _fg_brightness(clip.gt, m)
     d = ((bp[1:] - bp[:-1]) - (bx[1:] - bx[:-1])).abs()
     mu = d.nanmean()
     return d.square() + (d - mu).clamp_min(0).square()

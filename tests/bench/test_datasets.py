@@ -55,7 +55,7 @@ def test_dancing_reader_matches_written_clip(tmp_path):
     np.testing.assert_array_equal(s.mask[:, 0].numpy() > 0.5, clip.mask)
     assert s.flow_bw.shape == (T - 1, 2, H, W) and float(s.flow_bw[:, 0].max()) == -1.0
     assert s.valid_bw.shape == (T - 1, 1, H, W) and s.valid_bw[:, 0, :, 0].sum() == 0
-    assert s.available() == {"mask", "gt", "gt_flow"}
+    assert s.available() == {"mask", "gt", "flow_bw", "flow_fw", "valid_bw", "valid_fw"}
     assert isinstance(open_dataset(tmp_path), DancingReader)
 
 

@@ -117,6 +117,6 @@ def test_frames_must_be_float_in_unit_range(pair):
     pred, target, _ = pair
     with pytest.raises(TypeError, match="pred must be a float tensor.*255"):
         F.mse((pred * 255).to(torch.uint8), target)
-    with pytest.raises(ValueError, match=r"target must hold values in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"gt must hold values in \[0, 1\]"):
         F.psnr(pred, target * 2 - 1)
     assert torch.isfinite(F.mse(pred + 1e-4, target)).all()  # rounding slack is tolerated

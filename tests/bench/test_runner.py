@@ -113,8 +113,8 @@ def test_needs_unmet_are_skipped_and_recorded(data, tmp_path):
     out = run_benchmark(methods(), data, tmp_path / "res", flow=None, metrics=["mse", "lt_regional", "warp_error"],
                         progress=False)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["skipped_metrics"]["lt_regional"] == {"clips": 3, "unmet_needs": ["flow"]}
-    assert set(manifest["skipped_metrics"]["warp_error"]["unmet_needs"]) == {"flow", "flow_fw"}
+    assert manifest["skipped_metrics"]["lt_regional"] == {"clips": 3, "unmet_needs": ["flow_bw"]}
+    assert set(manifest["skipped_metrics"]["warp_error"]["unmet_needs"]) == {"flow_bw", "flow_fw"}
     assert set(pd.read_csv(out / "results.csv").metric) == {"mse"}
     # a resumed invocation scores nothing new but still reports what was skipped
     again = run_benchmark(methods(), data, tmp_path / "res", flow=None, metrics=["mse", "lt_regional", "warp_error"],
@@ -135,16 +135,17 @@ def test_empty_foreground_gives_counted_nan(tmp_path):
     assert not df[df.metric == "mse"].value.isna().any()
 
 
-def test_stub_metric_by_parameter_names(data, tmp_path):
-    def fg_mean(pred, mask):  # mean foreground value per frame
+def test_metrics_are_registered_names_only(data, tmp_path):
+    """One scoring path: the runner scores registered metrics (a new one is added with @register_metric, see
+    tests/bench/test_metrics_registry.py); a bare function or an unknown name is refused before any work."""
+    def fg_mean(pred, mask):
         return (pred * mask).sum(dim=(1, 2, 3)) / (3 * mask.sum(dim=(1, 2, 3)))
 
-    out = run_benchmark({"cut_and_paste": get_method("cut_and_paste")}, data, tmp_path / "res", flow="gt",
-                        metrics={"fg_mean": fg_mean}, progress=False)
-    df = pd.read_csv(out / "results.csv")
-    clip = shifted_clip("c0", 0)
-    expected = [_as_float(clip.composite[t])[clip.mask[t]].mean() for t in range(T)]
-    np.testing.assert_allclose(df[df["clip"] == "c0"].sort_values("frame").value, expected, rtol=1e-6)
+    with pytest.raises(TypeError, match="register_metric"):
+        run_benchmark(methods(), data, tmp_path / "a", flow="gt", metrics={"fg_mean": fg_mean}, progress=False)
+    with pytest.raises(KeyError, match="unknown metric.*fg_mean"):
+        run_benchmark(methods(), data, tmp_path / "b", flow="gt", metrics=["mse", "fg_mean"], progress=False)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
 def test_bad_clip_and_bad_output_are_named(data, tmp_path):
