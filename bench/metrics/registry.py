@@ -90,11 +90,17 @@ def register_protocol(name: str, *, description: str = "", prepare: Callable[[di
     return protocol
 
 
+def _lookup(known: dict, name: str, what: str):
+    """``known[name]``, or a KeyError naming ``what``, the closest known name and all of them."""
+    if name in known:
+        return known[name]
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise KeyError(f"unknown {what}{hint}; known: {', '.join(known)}")
+
+
 def get_protocol(name: str) -> Protocol:
-    try:
-        return _PROTOCOLS[name]
-    except KeyError:
-        raise KeyError(f"unknown protocol '{name}'; known: {', '.join(_PROTOCOLS)}") from None
+    return _lookup(_PROTOCOLS, name, f"protocol '{name}'")
 
 
 def list_protocols() -> list[str]:
@@ -167,12 +173,7 @@ def list_metrics(protocol: str = DEFAULT_PROTOCOL) -> list[str]:
 
 
 def get_metric(name: str, protocol: str = DEFAULT_PROTOCOL) -> MetricSpec:
-    known = _REGISTRY[get_protocol(protocol).name]
-    if name in known:
-        return known[name]
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    raise KeyError(f"unknown metric {name!r} for protocol '{protocol}'{hint}; known: {', '.join(known)}")
+    return _lookup(_REGISTRY[get_protocol(protocol).name], name, f"metric '{name}' for protocol '{protocol}'")
 
 
 def make_clip(pred: torch.Tensor, *, protocol: str = DEFAULT_PROTOCOL, **inputs: torch.Tensor | None) -> Clip:

@@ -41,7 +41,7 @@ def test_registry_lists_every_metric_with_metadata():
     assert METRICS["psnr"].higher_is_better and not METRICS["mse"].higher_is_better
     assert METRICS["warp_error"].needs == ("flow_bw", "flow_fw") and METRICS["lt_regional"].temporal
     assert METRICS["lt_regional"].optional == ("valid_bw",)
-    with pytest.raises(KeyError, match="unknown metric 'psnrr'.*did you mean 'psnr'"):
+    with pytest.raises(KeyError, match=r"unknown metric 'psnrr' for protocol 'paper' \(did you mean 'psnr'\?\)"):
         get_metric("psnrr")
     with pytest.raises(KeyError, match="unknown protocol 'nope'"):
         get_metric("psnr", protocol="nope")
