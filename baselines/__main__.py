@@ -14,19 +14,22 @@ import json
 from pathlib import Path
 
 from baselines.registry import list_methods
+from baselines.train import trainable_baselines
+from harmonizer.config import PROFILES, parse_override
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m baselines", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="print the registered method names")
-    tr = sub.add_parser("train", help="train a baseline (dih, resnet, realism_cnn) into a run folder")
-    tr.add_argument("name", choices=("dih", "resnet", "realism_cnn"))
-    tr.add_argument("--profile", default="quick", choices=("tiny", "quick", "paper"))
+    names = trainable_baselines()
+    tr = sub.add_parser("train", help=f"train a baseline ({', '.join(names)}) into a run folder")
+    tr.add_argument("name", choices=names)
+    tr.add_argument("--profile", default="quick", choices=PROFILES)
     tr.add_argument("--data", required=True, type=Path, help="Dancing dataset folder")
     tr.add_argument("--out", required=True, type=Path, help="run folder to create")
     tr.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                    help="config override, e.g. schedule.epochs=3 or steps=500 (value parsed as JSON if it can be)")
+                    help="config override, e.g. schedule.epochs=3 or steps=500 (parsed by the field's type)")
     tr.add_argument("--weights", type=Path, default=None,
                     help="realism_cnn only: LOCAL ImageNet VGG-16 state dict to start from (never downloaded)")
     tr.add_argument("--no-progress", action="store_true")
@@ -39,8 +42,7 @@ def main(argv=None):
         names = list_methods()
         print("\n".join(names))
         return names
-    from baselines.train import train_baseline  # imported here: `list` needs no torch training code
-    from harmonizer.config import parse_override
+    from baselines.train import train_baseline
 
     overrides = dict(parse_override(text) for text in args.set)
     if args.weights is not None:

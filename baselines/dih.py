@@ -8,7 +8,7 @@ The skip links are **element-wise sums** of the encoder feature into the decoder
 of the same resolution (not concatenations as in the UNet) — the difference the paper
 points out.  The input is the composite (in [-1, 1]) with the mask (as 2M−1); the output
 passes through tanh, so it lies in [-1, 1] like the UNet's.  With ``out_activation="none"``
-the net returns the unbounded correction, and :func:`baselines.architectures.build_dih` wraps it
+the net returns the unbounded correction, and :func:`baselines.architectures.matched_generator` wraps it
 in ``harmonizer.models.ResidualOutput`` when ``model.output == "residual"`` (the ``tiny`` and
 ``quick`` profiles), exactly as the UNet generator does: O = tanh(atanh(I) + net(I, M)) with
 the last layer (``head``) zero-initialised, so G starts as cut-and-paste.
@@ -30,7 +30,9 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from baselines.architectures import matched_generator
 from baselines.layers import generator_input, make_norm, pad_to_multiple
+from harmonizer.models import register_generator
 
 
 def level_widths(width: int, depth: int) -> list[int]:
@@ -93,3 +95,15 @@ class DIHNet(nn.Module):
             x = layer(x) + skip  # element-wise sum: the defining trait of DIH
         out = self.head(x)
         return (torch.tanh(out) if self.out_activation == "tanh" else out)[..., :h, :w]
+
+
+def _net(model_cfg, options: dict, width: int, out_activation: str) -> DIHNet:
+    return DIHNet(width=width, depth=options["depth"] or model_cfg.depth, in_mask=model_cfg.in_mask,
+                  norm=options["norm"], out_activation=out_activation)
+
+
+# model.options: width (None: matched to the UNet), norm (batch, as the original), depth (None: model.depth,
+# so DIH's bottleneck has the UNet's size)
+SPEC = register_generator(matched_generator(
+    "dih", _net, options={"width": None, "norm": "batch", "depth": None},
+    description="Deep Image Harmonization (Tsai et al. 2017) without its segmentation branch (Tables I, III)"))

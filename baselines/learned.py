@@ -1,4 +1,5 @@
-"""The learned image baselines as methods: ``get_method("dih" | "resnet", checkpoint=RUN_DIR)``.
+"""The trainable generators as methods: ``get_method(NAME, checkpoint=RUN_DIR)`` for every generator
+of ``harmonizer.models``' registry trained on its own ("dih", "resnet", ...; :mod:`baselines.registry`).
 
 A run folder written by ``train_baseline("dih" | "resnet", ...)`` (i.e. by
 ``harmonizer.train``) is loaded by ``harmonizer.infer`` and its generator is applied
@@ -17,7 +18,6 @@ import os
 
 import torch
 
-import baselines.architectures  # noqa: F401  (registers "dih" and "resnet" before a checkpoint is read)
 from baselines.base import check_clip
 from harmonizer.infer import GANHarmonizer
 
@@ -29,12 +29,11 @@ class LearnedGenerator:
     check that the run really holds this architecture.
     """
 
-    name = "learned"
-    arch = ""
     keeps_background = False
 
-    def __init__(self, checkpoint: str | os.PathLike, *, which: str = "best", batch_size: int = 8,
+    def __init__(self, checkpoint: str | os.PathLike, *, arch: str, which: str = "best", batch_size: int = 8,
                  device: str = "cpu", paste_background: bool = False):
+        self.name = self.arch = arch  # the method is named after its generator (harmonizer.models registry)
         self.inner = GANHarmonizer(checkpoint, "given", which=which, device=device, chunk=batch_size, arch=self.arch)
         self.config = self.inner.config
         self.keeps_background = bool(paste_background)
@@ -46,16 +45,3 @@ class LearnedGenerator:
             out = out * masks + frames * (1 - masks)
         return out
 
-
-class DIH(LearnedGenerator):
-    """Deep Image Harmonization (Tsai et al. 2017) without its segmentation branch; see :mod:`baselines.dih`."""
-
-    name = "dih"
-    arch = "dih"
-
-
-class ResNet(LearnedGenerator):
-    """The style-transfer residual network of Johnson et al. 2016; see :mod:`baselines.resnet`."""
-
-    name = "resnet"
-    arch = "resnet"

@@ -12,8 +12,8 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from baselines.realism_model import RealismNetConfig
-
-PROFILES = ("tiny", "quick", "paper")
+from harmonizer.config import PROFILES
+from harmonizer.overrides import apply_overrides
 
 
 @dataclass
@@ -45,7 +45,9 @@ def get_realism_config(profile: str, **overrides) -> RealismConfig:
     """The named profile with ``overrides`` applied.
 
     Override keys are field names; nested fields use ``net__pool`` or ``adjust__steps``
-    (a dotted ``"net.pool"`` works through ``**{...}``).  Unknown keys are an error.
+    (a dotted ``"net.pool"`` works through ``**{...}``).  Values are checked against (and, from
+    strings, parsed by) each field's type, as for harmonizer's configs (:mod:`harmonizer.overrides`);
+    unknown keys are an error with close matches.
     """
     if profile == "tiny":
         cfg = RealismConfig(
@@ -79,22 +81,7 @@ def get_realism_config(profile: str, **overrides) -> RealismConfig:
         )
     else:
         raise ValueError(f"unknown profile '{profile}'; choose one of {', '.join(PROFILES)}")
-    for key, value in overrides.items():
-        _set(cfg, key.replace("__", "."), value)
-    return cfg
-
-
-def _set(cfg, dotted: str, value) -> None:
-    *path, last = dotted.split(".")
-    target = cfg
-    for part in path:
-        if not dataclasses.is_dataclass(target) or not hasattr(target, part):
-            raise KeyError(f"unknown RealismCNN config field '{dotted}'")
-        target = getattr(target, part)
-    names = {f.name for f in dataclasses.fields(target)} if dataclasses.is_dataclass(target) else set()
-    if last not in names:
-        raise KeyError(f"unknown RealismCNN config field '{dotted}'; known: {', '.join(sorted(names))}")
-    setattr(target, last, value)
+    return apply_overrides(cfg, overrides, what="RealismCNN config")
 
 
 def config_to_dict(cfg: RealismConfig) -> dict:

@@ -10,7 +10,7 @@ and ``w = c/4``, rounded:
 * ``c9s1-3``: 9×9 convolution to RGB and tanh, so the output lies in [-1, 1].
 
 With ``out_activation="none"`` the tanh is left out and the net returns the unbounded
-correction; :func:`baselines.architectures.build_resnet` wraps it in
+correction; :func:`baselines.architectures.matched_generator` wraps it in
 ``harmonizer.models.ResidualOutput`` when ``model.output == "residual"`` (the ``tiny`` and
 ``quick`` profiles), as the UNet generator does: O = tanh(atanh(I) + net(I, M)) with the last
 9×9 convolution zero-initialised, so G starts as cut-and-paste.
@@ -26,7 +26,9 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from baselines.architectures import matched_generator
 from baselines.layers import generator_input, make_norm, pad_to_multiple
+from harmonizer.models import register_generator
 
 
 def _conv_norm_relu(cin: int, cout: int, kernel: int, norm: str, stride: int = 1) -> nn.Sequential:
@@ -84,3 +86,14 @@ class JohnsonResNet(nn.Module):
         x = pad_to_multiple(generator_input(composite, mask, self.in_mask), 4)
         out = self.net(x)
         return (torch.tanh(out) if self.out_activation == "tanh" else out)[..., :h, :w]
+
+
+def _net(model_cfg, options: dict, width: int, out_activation: str) -> JohnsonResNet:
+    return JohnsonResNet(width=width, n_blocks=options["blocks"], in_mask=model_cfg.in_mask, norm=options["norm"],
+                         out_activation=out_activation)
+
+
+# model.options: width (None: matched to the UNet), norm (batch, as the original), blocks (5, as Johnson et al.)
+SPEC = register_generator(matched_generator(
+    "resnet", _net, options={"width": None, "norm": "batch", "blocks": 5},
+    description="the style-transfer residual network of Johnson et al. 2016 (Table III)"))

@@ -27,7 +27,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from harmonizer.config import get_config
 from harmonizer.models import build_discriminator, build_generator
-from harmonizer.train import _train_step
+from harmonizer.train import Models, train_step
 
 
 def matmul_peak(dtype=torch.float32, n: int = 1024, seconds: float = 2.0) -> float:
@@ -56,7 +56,8 @@ def bench_step(profile: str, bf16: bool, steps: int, warmup: int) -> dict:
     opt_G, opt_D = torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters())
     batch = synthetic_batch(cfg.data.batch_size, cfg.data.size)
     autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
-    run = lambda: _train_step(G, D, G, D, opt_G, opt_D, batch, cfg, torch.device("cpu"), autocast)  # noqa: E731
+    models = Models(G, D, opt_G, opt_D, torch.device("cpu"))
+    run = lambda: train_step(models, batch, cfg, autocast)  # noqa: E731
     t0 = time.perf_counter()
     with FlopCounterMode(display=False) as fc:
         run()  # the first step: counted (and timed when steps == 0, for the slow paper profile)

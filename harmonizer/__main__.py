@@ -22,7 +22,7 @@ import torch
 from tqdm import tqdm
 
 from harmonizer.atomic import atomic_directory, atomic_path
-from harmonizer.config import PROFILES, VARIANTS, get_config, parse_override
+from harmonizer.config import PROFILES, get_config, parse_override, variant_names
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv")
@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     tr = sub.add_parser("train", help="train the GAN or one of its ablations")
     tr.add_argument("--profile", choices=PROFILES, default="quick")
-    tr.add_argument("--variant", choices=VARIANTS, default="full")
+    tr.add_argument("--variant", choices=variant_names(), default="full")
     tr.add_argument("--data", required=True, help="Dancing dataset folder")
     tr.add_argument("--out", required=True, help="run folder")
     tr.add_argument("--resume", action="store_true", help="continue from RUN/checkpoints/last.pt")

@@ -4,7 +4,7 @@
 resolved config is saved as ``config.json`` in every run folder and read back with
 :func:`config_from_dict`.
 
-Profiles (DESIGN.md §2):
+Profiles (docs/design.md):
 
 * ``tiny``  — 32², a narrow UNet, seconds; used by the tests.  lr 2e-3.
 * ``quick`` — 64², the default CPU reproduction; each training is capped by ``max_steps``
@@ -20,7 +20,7 @@ Profiles (DESIGN.md §2):
   the background in a few hundred steps (the paper trains 45 epochs × 29,818 pairs ≈ 1.3 M steps).
 * ``paper`` — 512², 45 epochs, batch of one pair (the paper's setting), for a GPU.
 
-Variants (Tables II–IV of the paper; each is a few switches over ``full``):
+Variants (Tables II–IV of the paper; each is an override dict over ``full``, :data:`VARIANTS`):
 
 ====================  =================================================================
 ``full``              regional temporal loss + pixel-wise discriminator (the paper's model)
@@ -31,7 +31,8 @@ Variants (Tables II–IV of the paper; each is a few switches over ``full``):
 ``few_scene_data``    same training as ``full``; the caller passes a few-scene dataset ("DAVIS")
 ``no_mask_scratch``   G without the mask input, trained from scratch (Table IV)
 ``finetune_dmask``    start from a trained ``full`` run (``init_from``), G's mask input = D(I)
-``resnet``, ``dih``   baseline architectures (registered by ``baselines``), trained like no_adv
+``resnet``, ``dih``   every trainable generator of the registry (``harmonizer.models``), with its
+                      spec's ``trainer`` overrides (the baselines: no D, like no_adv)
 ====================  =================================================================
 
 Adam's betas: the paper prints "β1 = 0.999".  With β1 = 0.999 the first moment averages
@@ -43,32 +44,32 @@ printed value literally.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from harmonizer.lr_schedule import LR_SCHEDULES
+from harmonizer.models.layers import NORMS
+from harmonizer.overrides import apply_overrides as _apply, parse_assignment
 
-PROFILES = ("tiny", "quick", "paper")
-VARIANTS = (
-    "full",
-    "no_temporal",
-    "no_adv",
-    "global_temporal",
-    "static_data",
-    "few_scene_data",
-    "no_mask_scratch",
-    "finetune_dmask",
-    "resnet",
-    "dih",
-)
+# the ablations of the paper's model, each a dict of overrides over "full" (section.field: value)
+VARIANTS: dict[str, dict[str, Any]] = {
+    "full": {},
+    "no_temporal": {"loss.temporal": "none"},
+    "no_adv": {"loss.adversarial": False},
+    "global_temporal": {"loss.temporal": "global", "loss.adversarial": False},
+    "static_data": {"data.temporal_pairs": False, "loss.temporal": "none"},
+    "few_scene_data": {},  # the caller passes a few-scene dataset
+    "no_mask_scratch": {"model.in_mask": False},
+    "finetune_dmask": {"data.mask_source": "discriminator"},
+}
 TEMPORAL_MODES = ("regional", "global", "none")
 MASK_SOURCES = ("given", "discriminator")
-NORMS = ("instance", "batch", "none")
 
 
 @dataclass
 class ModelConfig:
-    arch: str = "unet"  # key of harmonizer.models.ARCHITECTURES
+    arch: str = "unet"  # a generator of the registry (harmonizer.models.registry)
     in_mask: bool = True  # False: G sees the composite only (mask-free, trained from scratch)
     base_channels: int = 64  # width of the first UNet level; doubles per level up to max_channels
     depth: int = 7  # number of stride-2 levels (bottleneck is size / 2**depth)
@@ -139,8 +140,8 @@ class TrainConfig:
         problems = []
         if self.profile not in PROFILES:
             problems.append(f"profile '{self.profile}' not in {PROFILES}")
-        if self.variant not in VARIANTS:
-            problems.append(f"variant '{self.variant}' not in {VARIANTS}")
+        if self.variant not in variant_names():
+            problems.append(f"variant '{self.variant}' not in {variant_names()}")
         if self.loss.temporal not in TEMPORAL_MODES:
             problems.append(f"loss.temporal '{self.loss.temporal}' not in {TEMPORAL_MODES}")
         if self.data.mask_source not in MASK_SOURCES:
@@ -165,103 +166,73 @@ class TrainConfig:
         return self
 
 
-def _profile(name: str) -> TrainConfig:
-    if name == "tiny":
-        return TrainConfig(
-            profile="tiny",
-            model=ModelConfig(base_channels=8, depth=3, max_channels=32, d_base_channels=8, d_depth=3,
-                              output="residual"),
-            optim=OptimConfig(lr=2e-3),  # short schedules need a larger step than the paper's 2e-4
-            data=DataConfig(size=32, batch_size=4, cache=True),
-            # one thread: for 32² tensors extra threads only add synchronisation (10× slower on a busy CPU)
-            schedule=ScheduleConfig(epochs=2, log_every=5, threads=1),
-        )
-    if name == "quick":
-        return TrainConfig(
-            profile="quick",
-            model=ModelConfig(base_channels=16, depth=4, max_channels=128, d_base_channels=16, d_depth=4,
-                              output="residual"),
-            # measured choices: benchmarks/RESULTS-quick-profile.md (see the module docstring)
-            optim=OptimConfig(lr=2e-3, lr_schedule="cosine", warmup_steps=20),
-            data=DataConfig(size=64, batch_size=8, cache=True, max_val_clips=64),
-            schedule=ScheduleConfig(epochs=50, max_steps=400, log_every=25, bf16=True, threads=1),
-        )
-    if name == "paper":
-        return TrainConfig(profile="paper")
-    raise ValueError(f"unknown profile '{name}'; known profiles: {', '.join(PROFILES)}")
+def _tiny() -> TrainConfig:
+    return TrainConfig(
+        profile="tiny",
+        model=ModelConfig(base_channels=8, depth=3, max_channels=32, d_base_channels=8, d_depth=3, output="residual"),
+        optim=OptimConfig(lr=2e-3),  # short schedules need a larger step than the paper's 2e-4
+        data=DataConfig(size=32, batch_size=4, cache=True),
+        # one thread: for 32² tensors extra threads only add synchronisation (10× slower on a busy CPU)
+        schedule=ScheduleConfig(epochs=2, log_every=5, threads=1),
+    )
 
 
-def _apply_variant(cfg: TrainConfig, variant: str) -> None:
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown variant '{variant}'; known variants: {', '.join(VARIANTS)}")
-    cfg.variant = variant
-    if variant == "no_temporal":
-        cfg.loss.temporal = "none"
-    elif variant == "no_adv":
-        cfg.loss.adversarial = False
-    elif variant == "global_temporal":
-        cfg.loss.temporal = "global"
-        cfg.loss.adversarial = False
-    elif variant == "static_data":
-        cfg.data.temporal_pairs = False
-        cfg.loss.temporal = "none"
-    elif variant == "no_mask_scratch":
-        cfg.model.in_mask = False
-    elif variant == "finetune_dmask":
-        cfg.data.mask_source = "discriminator"
-    elif variant in ("resnet", "dih"):
-        cfg.model.arch = variant
-        cfg.loss.adversarial = False
+def _quick() -> TrainConfig:
+    return TrainConfig(
+        profile="quick",
+        model=ModelConfig(base_channels=16, depth=4, max_channels=128, d_base_channels=16, d_depth=4,
+                          output="residual"),
+        # measured choices: benchmarks/RESULTS-quick-profile.md (see the module docstring)
+        optim=OptimConfig(lr=2e-3, lr_schedule="cosine", warmup_steps=20),
+        data=DataConfig(size=64, batch_size=8, cache=True, max_val_clips=64),
+        schedule=ScheduleConfig(epochs=50, max_steps=400, log_every=25, bf16=True, threads=1),
+    )
 
 
-_SECTIONS = ("model", "loss", "optim", "data", "schedule")
+# the named profiles: the one list of profile names of the suite (baselines and reports use it)
+_PROFILES = {"tiny": _tiny, "quick": _quick, "paper": lambda: TrainConfig(profile="paper")}
+PROFILES = tuple(_PROFILES)
 
 
-def _set_field(obj: Any, name: str, value: Any, where: str) -> None:
-    known = {f.name: f for f in fields(obj)}
-    if name not in known:
-        raise KeyError(f"unknown config field '{where}'; known: {', '.join(sorted(known))}")
-    setattr(obj, name, value)
+def variant_names() -> list[str]:
+    """harmonizer's ablations, then every trainable generator of the registry (its name is its variant)."""
+    from harmonizer.models import list_generators
+
+    return [*VARIANTS, *(n for n in list_generators(trainable_only=True) if n not in VARIANTS)]
+
+
+def variant_overrides(variant: str) -> dict[str, Any]:
+    """The overrides that make ``variant`` out of ``full``."""
+    if variant in VARIANTS:
+        return dict(VARIANTS[variant])
+    from harmonizer.models import get_generator, list_generators
+
+    if variant in list_generators(trainable_only=True):
+        return {"model.arch": variant, **get_generator(variant).trainer}
+    close = difflib.get_close_matches(variant, variant_names(), n=3)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    raise ValueError(f"unknown variant '{variant}'; known variants: {', '.join(variant_names())}.{hint}")
 
 
 def apply_overrides(cfg: TrainConfig, overrides: dict[str, Any]) -> TrainConfig:
-    """Set fields named ``section.field`` or ``section__field`` (or ``section={...}``, or a top-level name)."""
-    for key, value in overrides.items():
-        if key in _SECTIONS and isinstance(value, dict):
-            for sub, v in value.items():
-                _set_field(getattr(cfg, key), sub, v, f"{key}.{sub}")
-            continue
-        parts = key.replace("__", ".").split(".")
-        if len(parts) == 1:
-            if parts[0] in _SECTIONS:
-                raise KeyError(f"override '{key}' must be a dict of fields")
-            _set_field(cfg, parts[0], value, key)
-        elif len(parts) == 2 and parts[0] in _SECTIONS:
-            _set_field(getattr(cfg, parts[0]), parts[1], value, ".".join(parts))
-        else:
-            raise KeyError(f"unknown config field '{key}'; use section.field with section in {_SECTIONS}")
-    return cfg
+    """Set fields named ``section.field`` or ``section__field`` (or ``section={...}``, or a top-level name),
+    each value checked against (and, from a string, parsed by) the field's type (:mod:`harmonizer.overrides`)."""
+    return _apply(cfg, overrides)
 
 
 def get_config(profile: str = "quick", variant: str = "full", **overrides: Any) -> TrainConfig:
-    """The config of ``profile`` with ``variant``'s switches, then ``overrides`` applied and validated."""
-    cfg = _profile(profile)
-    _apply_variant(cfg, variant)
+    """The config of ``profile`` with ``variant``'s overrides, then ``overrides`` applied and validated."""
+    if profile not in _PROFILES:
+        raise ValueError(f"unknown profile '{profile}'; known profiles: {', '.join(PROFILES)}")
+    cfg = _PROFILES[profile]()
+    apply_overrides(cfg, variant_overrides(variant))
+    cfg.variant = variant
     return apply_overrides(cfg, overrides).validate()
 
 
-def parse_override(text: str) -> tuple[str, Any]:
-    """Parse a CLI ``section.field=value``; the value is read as JSON when it parses, else as a string."""
-    import json
-
-    if "=" not in text:
-        raise ValueError(f"override '{text}' must look like section.field=value")
-    key, raw = text.split("=", 1)
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw
-    return key.strip(), value
+def parse_override(text: str) -> tuple[str, str]:
+    """Split a CLI ``section.field=value``; the value stays a string, parsed by the field's type when applied."""
+    return parse_assignment(text)
 
 
 def config_to_dict(cfg: TrainConfig) -> dict:

@@ -8,165 +8,126 @@ the state with the best validation PSNR is kept as ``best.pt``.
 Runs on one CPU/GPU, or on several through ``torchrun`` (the same script: DDP is set up
 from the environment variables torchrun exports; rank 0 writes the run folder).  An
 optional bf16 autocast covers the forward passes; the losses are computed in fp32.
+
+A run stops with an error, keeping its last good checkpoint, when a loss becomes NaN/inf
+(:class:`NonFiniteLossError`) or when it diverged (:class:`DivergenceError`): validation PSNR
+below :data:`DIVERGED_PSNR` and more than :data:`DIVERGENCE_DB` below the input's, for
+:data:`DIVERGENCE_EVALS` evaluations in a row.  A run whose *last* evaluation is like that (too
+few evaluations to stop it) warns on stderr and says so in summary.json (``diverged``).
 """
 from __future__ import annotations
 
 import math
-import os
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-import torch.distributed as torch_dist
-import torch.nn.functional as F
 from tqdm import tqdm
 
-from harmonizer.config import TrainConfig, config_from_dict, config_to_dict
-from harmonizer.data.format import DatasetFormatError, list_clips, read_dataset_info
+from harmonizer.config import TrainConfig, config_to_dict
+from harmonizer.data.training import collate, epoch_batches, open_training_data, resize_batch
+from harmonizer.distributed import Dist, setup_distributed
 from harmonizer.losses import discriminator_loss, generator_loss
 from harmonizer.lr_schedule import lr_factor
-from harmonizer.models import ARCHITECTURE_MODULES, build_discriminator, build_generator
-from harmonizer.runs import (CheckpointError, MetricsLog, checkpoint_path, load_checkpoint, rng_state,
-                             save_checkpoint, set_rng_state, write_json)
+from harmonizer.models import build_discriminator, build_generator, get_generator
+from harmonizer.resume import check_resumable, load_init_weights, refuse_existing_run
+from harmonizer.runs import MetricsLog, rng_state, save_checkpoint, set_rng_state, write_json
 
-# schedule/data fields that may change between an interrupted run and its resumption
-_RESUMABLE_CHANGES = {("schedule", "epochs"), ("schedule", "max_steps"), ("schedule", "checkpoint_every"),
-                      ("schedule", "log_every"), ("schedule", "device"), ("data", "num_workers")}
+# Diverged outputs saturate at 0/1 (e.g. optim.lr=1e30: 5.6-5.9 dB against an input of 15-17.5 dB, measured
+# at tiny and quick); PSNR < 8 dB means an RMSE > 0.4 on [0, 1] frames, worse than a flat mid-grey frame on
+# typical footage.  Healthy runs measured: residual G (tiny, quick) starts at the input's PSNR; a direct G
+# at the paper's lr 2e-4 is at 9.2 dB (8.2 dB below its input) after one tiny epoch and climbs from there.
+DIVERGED_PSNR = 8.0
+DIVERGENCE_DB = 6.0
+DIVERGENCE_EVALS = 3
 
 
 class NonFiniteLossError(FloatingPointError):
     """A loss became NaN/inf; training stopped and the last good checkpoint was left untouched."""
 
 
-# ----------------------------------------------------------------------------------- data
-class PairDataset(torch.utils.data.Dataset):
-    """Training samples from a DancingDataset: consecutive pairs (t−1, t), or single frames (frame 0).
-
-    ``frames``: T of every clip (from dataset.json), so that indexing a large dataset reads no clip;
-    ``None`` reads the first clip to learn it.  A clip with another T is an error naming it.
-    """
-
-    def __init__(self, clips, *, pairs: bool, cache: bool, frames: int | None = None):
-        self.clips, self.pairs = clips, pairs
-        self._cache: dict[int, dict] = {}
-        self.cache = cache
-        self.frames = int(frames) if frames else int(self._clip(0)["gt"].shape[0])
-        if pairs and self.frames < 2:
-            raise DatasetFormatError(f"clips have {self.frames} frame; training on pairs needs at least 2")
-        per_clip = range(1, self.frames) if pairs else range(1)
-        self.index = [(ci, t) for ci in range(len(clips)) for t in per_clip]
-
-    def _clip(self, ci: int) -> dict:
-        if ci in self._cache:
-            return self._cache[ci]
-        item = self.clips[ci]
-        if self.cache:
-            self._cache[ci] = item
-        return item
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-    def __getitem__(self, i: int) -> dict:
-        ci, t = self.index[i]
-        c = self._clip(ci)
-        if c["gt"].shape[0] != self.frames:
-            raise DatasetFormatError(f"clip '{c.get('clip_id', ci)}' has {c['gt'].shape[0]} frames, the dataset "
-                                     f"{self.frames}")
-        if not self.pairs:
-            return {k: c[k][t:t + 1] for k in ("composite", "gt", "mask")}
-        out = {k: c[k][t - 1:t + 1] for k in ("composite", "gt", "mask")}
-        out["flow_bw"], out["valid_bw"] = c["flow_bw"][t - 1], c["valid_bw"][t - 1]
-        return out
+class DivergenceError(RuntimeError):
+    """Validation PSNR stayed far below the input's; training stopped, the last checkpoint is kept."""
 
 
-def open_split(data_dir: Path, split: str):
-    """The DancingDataset of ``split``; a clear error if the folder is not a Dancing dataset."""
-    from harmonizer.data.datasets import DancingDataset
-
-    if not list_clips(data_dir, split):  # raises DatasetFormatError without a manifest
-        raise DatasetFormatError(f"dataset {data_dir} has no '{split}' clips (manifest.jsonl lists none)")
-    return DancingDataset(data_dir, split)
-
-
-def _resize_batch(batch: dict, size: int) -> dict:
-    """Resize a batch to size×size (the paper resizes to 512²): bilinear frames, nearest masks, scaled flow."""
-    h, w = batch["gt"].shape[-2:]
-    if (h, w) == (size, size):
-        return batch
-    out = {}
-    for k, v in batch.items():
-        lead = v.shape[:-3]
-        flat = v.reshape(-1, *v.shape[-3:])
-        if k in ("composite", "gt"):
-            r = F.interpolate(flat, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
-        elif k == "flow_bw":
-            r = F.interpolate(flat, size=(size, size), mode="bilinear", align_corners=False)
-            r = r * torch.tensor([(size - 1) / max(w - 1, 1), (size - 1) / max(h - 1, 1)]).view(1, 2, 1, 1)
-        else:
-            r = F.interpolate(flat, size=(size, size), mode="nearest")
-        out[k] = r.reshape(*lead, *r.shape[-3:])
-    return out
-
-
-# ----------------------------------------------------------------------------------- setup
+# ----------------------------------------------------------------------------------- state
 @dataclass
-class _Dist:
-    rank: int = 0
-    world: int = 1
+class Models:
+    """The networks and their optimisers.  ``G``/``D`` are what the step calls (DDP wrappers under
+    torchrun), ``G_raw``/``D_raw`` the plain modules they forward to (saved, validated)."""
 
-    @property
-    def main(self) -> bool:
-        return self.rank == 0
+    G_raw: torch.nn.Module
+    D_raw: torch.nn.Module | None
+    opt_G: torch.optim.Optimizer
+    opt_D: torch.optim.Optimizer | None
+    device: torch.device
+    G: torch.nn.Module | None = None
+    D: torch.nn.Module | None = None
 
+    def __post_init__(self):
+        self.G = self.G or self.G_raw
+        self.D = self.D or self.D_raw
 
-def _setup_distributed(device_pref: str) -> tuple[_Dist, torch.device]:
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    use_cuda = torch.cuda.is_available() and device_pref in ("auto", "cuda")
-    if device_pref == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("schedule.device='cuda' but no CUDA device is available")
-    if world > 1:
-        if not torch_dist.is_initialized():
-            torch_dist.init_process_group("nccl" if use_cuda else "gloo")
-        rank = torch_dist.get_rank()
-        local = int(os.environ.get("LOCAL_RANK", rank))
-        device = torch.device("cuda", local) if use_cuda else torch.device("cpu")
-        if use_cuda:
-            torch.cuda.set_device(device)
-        return _Dist(rank, world), device
-    return _Dist(), torch.device("cuda" if use_cuda else "cpu")
+    @classmethod
+    def build(cls, config: TrainConfig, device: torch.device) -> "Models":
+        """G, D (only with the adversarial loss) and one Adam each, from ``config.seed``."""
+        torch.manual_seed(config.seed)
+        G = build_generator(config.model).to(device)
+        D = build_discriminator(config.model).to(device) if config.loss.adversarial else None
+        betas = (config.optim.beta1, config.optim.beta2)
+        opt_G = torch.optim.Adam(G.parameters(), lr=config.optim.lr, betas=betas)
+        opt_D = torch.optim.Adam(D.parameters(), lr=config.optim.lr, betas=betas) if D is not None else None
+        return cls(G, D, opt_G, opt_D, device)
 
+    def set_lr(self, lr: float) -> None:
+        for opt in (self.opt_G, self.opt_D):
+            for group in (opt.param_groups if opt is not None else ()):
+                group["lr"] = lr
 
-def _config_differences(a: dict, b: dict) -> list[str]:
-    diffs = []
-    for section in set(a) | set(b):
-        va, vb = a.get(section), b.get(section)
-        if isinstance(va, dict) and isinstance(vb, dict):
-            for k in set(va) | set(vb):
-                if va.get(k) != vb.get(k) and (section, k) not in _RESUMABLE_CHANGES:
-                    diffs.append(f"{section}.{k}: {va.get(k)!r} vs {vb.get(k)!r}")
-        elif va != vb:
-            diffs.append(f"{section}: {va!r} vs {vb!r}")
-    return sorted(diffs)
+    def state_dict(self) -> dict:
+        return {"G": self.G_raw.state_dict(), "D": self.D_raw.state_dict() if self.D_raw is not None else None,
+                "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict() if self.opt_D is not None else None}
 
+    def load_state_dict(self, ckpt: dict) -> None:
+        self.G_raw.load_state_dict(ckpt["G"])
+        self.opt_G.load_state_dict(ckpt["opt_G"])
+        if self.D_raw is not None:
+            self.D_raw.load_state_dict(ckpt["D"])
+            self.opt_D.load_state_dict(ckpt["opt_D"])
 
-def _epoch_batches(n: int, batch_size: int, seed: int, epoch: int, dist: _Dist) -> list[list[int]]:
-    """This rank's batches for ``epoch``: a permutation drawn from (seed, epoch), so resuming replays it."""
-    gen = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
-    order = torch.randperm(n, generator=gen).tolist()
-    if dist.world > 1:  # every rank must take the same number of steps, or DDP's all-reduce waits forever
-        order = order[: max(n // dist.world, 1) * dist.world]
-    order = order[dist.rank::dist.world]
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
-
-
-def _collate(items: list[dict]) -> dict:
-    return {k: torch.stack([it[k] for it in items]) for k in items[0]}
+    def wrap_ddp(self, dist: Dist) -> None:
+        if dist.world > 1:
+            self.G = torch.nn.parallel.DistributedDataParallel(self.G_raw)
+            if self.D_raw is not None:
+                self.D = torch.nn.parallel.DistributedDataParallel(self.D_raw)
 
 
-def _count(module: torch.nn.Module | None) -> int:
-    return 0 if module is None else int(sum(p.numel() for p in module.parameters()))
+@dataclass
+class Position:
+    """Where the run is: saved in every checkpoint, restored on resume."""
+
+    step: int = 0
+    epoch: int = 0
+    batch_in_epoch: int = 0
+    best_psnr: float = -math.inf
+    best_step: int = -1
+    val_psnrs: list = field(default_factory=list)  # [val PSNR, input PSNR] after each epoch (divergence check)
+
+    @classmethod
+    def from_checkpoint(cls, ckpt: dict) -> "Position":
+        return cls(ckpt["step"], ckpt["epoch"], ckpt["batch_in_epoch"], ckpt["best_psnr"], ckpt["best_step"],
+                   list(ckpt.get("val_psnrs", [])))
+
+
+def stop_reason(step: int, total: int, stop_after_steps: int | None) -> str | None:
+    """The one stop condition: ``finished`` (all steps done), ``interrupted`` (``stop_after_steps``), or None."""
+    if step >= total:
+        return "finished"
+    if stop_after_steps is not None and step >= stop_after_steps:
+        return "interrupted"
+    return None
 
 
 # ----------------------------------------------------------------------------------- evaluation
@@ -178,7 +139,7 @@ def validate(G, D, val_set, config: TrainConfig, device: torch.device, *, chunk:
     n = len(val_set) if config.data.max_val_clips is None else min(len(val_set), config.data.max_val_clips)
     for i in range(n):
         item = val_set[i]
-        clip = _resize_batch({k: item[k] for k in ("composite", "gt", "mask")}, config.data.size)
+        clip = resize_batch({k: item[k] for k in ("composite", "gt", "mask")}, config.data.size)
         for s in range(0, clip["gt"].shape[0], chunk):
             comp = clip["composite"][s:s + chunk].to(device)
             gt = clip["gt"][s:s + chunk].to(device)
@@ -195,176 +156,169 @@ def validate(G, D, val_set, config: TrainConfig, device: torch.device, *, chunk:
     return {"mse": float(mo.mean()), "psnr": psnr(mo), "input_mse": float(mi.mean()), "input_psnr": psnr(mi)}
 
 
+def divergence(val_psnrs: list, *, final: bool) -> str | None:
+    """Why the run counts as diverged, or None: the last DIVERGENCE_EVALS evaluations (``final``: the last
+    one) all below DIVERGED_PSNR and more than DIVERGENCE_DB below the input's PSNR."""
+    recent = val_psnrs[-1:] if final else val_psnrs[-DIVERGENCE_EVALS:]
+    if not recent or (not final and len(recent) < DIVERGENCE_EVALS):
+        return None
+    if not all(p < DIVERGED_PSNR and p < q - DIVERGENCE_DB for p, q in recent):
+        return None
+    where = f"the last {len(recent)} evaluations" if len(recent) > 1 else "the last evaluation"
+    worst = ", ".join(f"{p:.1f}" for p, _ in recent)
+    return (f"validation PSNR {worst} dB at {where}, against {recent[-1][1]:.1f} dB for the input (diverged: "
+            f"below {DIVERGED_PSNR:g} dB and more than {DIVERGENCE_DB:g} dB below the input); lower optim.lr "
+            "or check the data")
+
+
 # ----------------------------------------------------------------------------------- training
 def train(config: TrainConfig, data_dir, out_dir, *, resume: bool = False, init_from=None,
           stop_after_steps: int | None = None, progress: bool = True, tensorboard: bool = True) -> Path:
     """Train ``config`` on the Dancing dataset ``data_dir``; returns the run folder ``out_dir``.
 
-    ``resume``: continue from ``out_dir/checkpoints/last.pt`` exactly where it stopped.
-    ``init_from``: a run folder (or .pt) whose G (and D) weights start this run (finetune_dmask).
-    ``stop_after_steps``: end this call after that many total steps, leaving ``last.pt`` to resume
-    from (a time-boxed job; the tests use it to interrupt a run).
+    ``resume``: continue from ``out_dir/checkpoints/last.pt`` exactly where it stopped (same config
+    up to schedule fields, same dataset).  ``init_from``: a run folder (or .pt) whose G (and D)
+    weights start this run (finetune_dmask).  ``stop_after_steps``: end this call after that many
+    total steps, leaving ``last.pt`` to resume from (a time-boxed job; the tests use it to interrupt a run).
     """
     config.validate()
     threads_before = torch.get_num_threads()
     if config.schedule.threads:
         torch.set_num_threads(config.schedule.threads)
     try:
-        return _train(config, data_dir, out_dir, resume=resume, init_from=init_from,
+        return _train(config, Path(data_dir), Path(out_dir), resume=resume, init_from=init_from,
                       stop_after_steps=stop_after_steps, progress=progress, tensorboard=tensorboard)
     finally:
         torch.set_num_threads(threads_before)
 
 
-def _train(config: TrainConfig, data_dir, out_dir, *, resume, init_from, stop_after_steps, progress,
+def _train(config: TrainConfig, data_dir: Path, run: Path, *, resume, init_from, stop_after_steps, progress,
            tensorboard) -> Path:
     t_start = time.time()
-    data_dir, run = Path(data_dir), Path(out_dir)
-    dist, device = _setup_distributed(config.schedule.device)
+    dist, device = setup_distributed(config.schedule.device)
     cfg_dict = config_to_dict(config)
     if config.variant == "finetune_dmask" and init_from is None and not resume:
         raise ValueError("variant 'finetune_dmask' starts from a trained full model: pass init_from=RUN_DIR")
 
-    train_set = PairDataset(open_split(data_dir, "train"), pairs=config.data.temporal_pairs, cache=config.data.cache,
-                            frames=read_dataset_info(data_dir).get("frames"))
-    val_set = open_split(data_dir, "val")
+    # -- 1. data: train pairs (or single frames) and val clips, each clip checked for the dataset's T
+    train_set, val_set = open_training_data(data_dir, pairs=config.data.temporal_pairs, cache=config.data.cache)
 
-    ckpt = None
-    if resume:
-        ckpt = load_checkpoint(checkpoint_path(run, "last"))
-        # through the dataclasses, so fields added since the checkpoint was written take their defaults
-        diffs = _config_differences(config_to_dict(config_from_dict(ckpt["config"])), cfg_dict)
-        if diffs:
-            raise CheckpointError(f"cannot resume {run}: its config differs in " + "; ".join(diffs))
-    elif (run / "checkpoints" / "last.pt").exists():
-        raise FileExistsError(f"{run} already holds a run; pass resume=True (--resume) or choose another folder")
+    # -- 2. where to start: resume (same config and dataset), or refuse to overwrite a run
+    ckpt = check_resumable(run, cfg_dict, data_dir) if resume else refuse_existing_run(run)
 
-    torch.manual_seed(config.seed)
-    G = build_generator(config.model).to(device)
-    D = build_discriminator(config.model).to(device) if config.loss.adversarial else None
-    betas = (config.optim.beta1, config.optim.beta2)
-    opt_G = torch.optim.Adam(G.parameters(), lr=config.optim.lr, betas=betas)
-    opt_D = torch.optim.Adam(D.parameters(), lr=config.optim.lr, betas=betas) if D is not None else None
-
-    step, epoch, batch_in_epoch, best_psnr, best_step = 0, 0, 0, -math.inf, -1
+    # -- 3. networks and optimisers, then the resumed state or the init_from weights
+    models = Models.build(config, device)
+    pos = Position()
     if ckpt is not None:
-        G.load_state_dict(ckpt["G"])
-        opt_G.load_state_dict(ckpt["opt_G"])
-        if D is not None:
-            D.load_state_dict(ckpt["D"])
-            opt_D.load_state_dict(ckpt["opt_D"])
-        step, epoch, batch_in_epoch = ckpt["step"], ckpt["epoch"], ckpt["batch_in_epoch"]
-        best_psnr, best_step = ckpt["best_psnr"], ckpt["best_step"]
+        models.load_state_dict(ckpt)
+        pos = Position.from_checkpoint(ckpt)
         set_rng_state(ckpt["rng"])
     elif init_from is not None:
-        src = load_checkpoint(checkpoint_path(init_from, "best"), expect={"arch": config.model.arch})
-        src_model = config_from_dict(src["config"]).model
-        if vars(src_model) != vars(config.model):
-            raise CheckpointError(f"init_from {init_from} has another model config (profile "
-                                  f"'{src['config']['profile']}', this run '{config.profile}')")
-        G.load_state_dict(src["G"])
-        if D is not None:
-            if src.get("D") is None:
-                raise CheckpointError(f"init_from {init_from} has no discriminator, which this variant needs")
-            D.load_state_dict(src["D"])
+        load_init_weights(models, init_from, config)
+    models.wrap_ddp(dist)
 
-    G_raw, D_raw = G, D  # the plain modules (DDP wrappers below forward to them)
-    if dist.world > 1:
-        G = torch.nn.parallel.DistributedDataParallel(G)
-        if D is not None:
-            D = torch.nn.parallel.DistributedDataParallel(D)
-
+    # -- 4. the run folder: config.json, the metrics log, checkpoints of the current position
     log = None
     if dist.main:
         (run / "checkpoints").mkdir(parents=True, exist_ok=True)
         write_json(run / "config.json", cfg_dict)
-        log = MetricsLog(run, truncate_after_step=step if resume else None, tb=tensorboard)
+        log = MetricsLog(run, truncate_after_step=pos.step if resume else None, tb=tensorboard)
+    arch_module = get_generator(config.model.arch).module
 
-    def state(position_epoch: int, position_batch: int) -> dict:
-        return {"config": cfg_dict, "arch_module": ARCHITECTURE_MODULES.get(config.model.arch, ""),
-                "G": G_raw.state_dict(), "D": D_raw.state_dict() if D_raw is not None else None,
-                "opt_G": opt_G.state_dict(), "opt_D": opt_D.state_dict() if opt_D is not None else None,
-                "rng": rng_state(), "step": step, "epoch": position_epoch, "batch_in_epoch": position_batch,
-                "best_psnr": best_psnr, "best_step": best_step}
-
-    def checkpoint(position_epoch: int, position_batch: int, *, best: bool = False) -> None:
+    def checkpoint(*, best: bool = False) -> None:
         if dist.main:
-            payload = state(position_epoch, position_batch)
+            payload = {"config": cfg_dict, "arch_module": arch_module, **models.state_dict(), "rng": rng_state(),
+                       "data_dir": str(data_dir.resolve()), **vars(pos)}
             save_checkpoint(run / "checkpoints" / "last.pt", payload)
             if best:
                 save_checkpoint(run / "checkpoints" / "best.pt", payload)
 
-    steps_per_epoch = len(_epoch_batches(len(train_set), config.data.batch_size, config.seed, 0, dist))
+    # -- 5. the loop: epochs of batches; validation, best.pt and the divergence check after each epoch
+    steps_per_epoch = len(epoch_batches(len(train_set), config.data.batch_size, config.seed, 0, dist.rank, dist.world))
     total = config.schedule.epochs * steps_per_epoch
     if config.schedule.max_steps is not None:
         total = min(total, config.schedule.max_steps)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.schedule.bf16)
-    bar = tqdm(total=total, initial=step, desc=f"train {config.variant}", disable=not (progress and dist.main))
+    bar = tqdm(total=total, initial=pos.step, desc=f"train {config.variant}", disable=not (progress and dist.main))
     last_val: dict[str, float] = {}
-    stopped = False
-
-    while epoch < config.schedule.epochs and not stopped:
-        batches = _epoch_batches(len(train_set), config.data.batch_size, config.seed, epoch, dist)
-        loader = torch.utils.data.DataLoader(train_set, batch_sampler=batches[batch_in_epoch:],
-                                             collate_fn=_collate, num_workers=config.data.num_workers)
+    stop = None
+    while pos.epoch < config.schedule.epochs:
+        batches = epoch_batches(len(train_set), config.data.batch_size, config.seed, pos.epoch, dist.rank, dist.world)
+        loader = torch.utils.data.DataLoader(train_set, batch_sampler=batches[pos.batch_in_epoch:],
+                                             collate_fn=collate, num_workers=config.data.num_workers)
+        stop = None
         for raw in loader:
-            if step >= total or (stop_after_steps is not None and step >= stop_after_steps):
-                stopped = True
+            stop = stop_reason(pos.step, total, stop_after_steps)
+            if stop:
                 break
-            lr = config.optim.lr * lr_factor(step, total, config.optim.lr_schedule, config.optim.warmup_steps,
-                                             config.optim.final_lr_fraction)
-            for opt in (opt_G, opt_D):
-                for group in (opt.param_groups if opt is not None else ()):
-                    group["lr"] = lr
-            parts = _train_step(G, D, G_raw, D_raw, opt_G, opt_D, _resize_batch(raw, config.data.size),
-                                config, device, autocast)
+            # one optimisation step at the scheduled lr
+            models.set_lr(config.optim.lr * lr_factor(pos.step, total, config.optim.lr_schedule,
+                                                      config.optim.warmup_steps, config.optim.final_lr_fraction))
+            parts = train_step(models, resize_batch(raw, config.data.size), config, autocast)
             bad = [k for k, v in parts.items() if not math.isfinite(v)]
             if bad:
                 bar.close()
                 kept = run / "checkpoints" / "last.pt"
                 raise NonFiniteLossError(
-                    f"non-finite loss ({', '.join(f'{k}={parts[k]}' for k in bad)}) at step {step + 1}, epoch "
-                    f"{epoch}; training stopped, the last good checkpoint "
+                    f"non-finite loss ({', '.join(f'{k}={parts[k]}' for k in bad)}) at step {pos.step + 1}, epoch "
+                    f"{pos.epoch}; training stopped, the last good checkpoint "
                     f"{kept if kept.exists() else '(none yet)'} is kept")
-            step += 1
-            batch_in_epoch += 1
+            pos.step += 1
+            pos.batch_in_epoch += 1
             bar.update(1)
-            if log is not None and step % config.schedule.log_every == 0:
-                log.log(step, epoch, "train", parts)
-            if config.schedule.checkpoint_every and step % config.schedule.checkpoint_every == 0:
-                checkpoint(epoch, batch_in_epoch)
-        if stopped and step < total:
-            break  # interrupted mid-epoch: the state at this position is saved below
-        last_val = validate(G_raw, D_raw, val_set, config, device)
-        improved = last_val["psnr"] > best_psnr
+            if log is not None and pos.step % config.schedule.log_every == 0:
+                log.log(pos.step, pos.epoch, "train", parts)
+            if config.schedule.checkpoint_every and pos.step % config.schedule.checkpoint_every == 0:
+                checkpoint()
+        if stop == "interrupted":
+            break  # mid-epoch: the position is saved below
+        # end of epoch: validate, keep the best, check for divergence
+        last_val = validate(models.G_raw, models.D_raw, val_set, config, device)
+        improved = last_val["psnr"] > pos.best_psnr
         if improved:
-            best_psnr, best_step = last_val["psnr"], step
+            pos.best_psnr, pos.best_step = last_val["psnr"], pos.step
+        pos.val_psnrs.append([last_val["psnr"], last_val["input_psnr"]])
         if log is not None:
-            log.log(step, epoch, "val", last_val)
+            log.log(pos.step, pos.epoch, "val", last_val)
         bar.set_postfix(val_psnr=f"{last_val['psnr']:.2f}", input_psnr=f"{last_val['input_psnr']:.2f}")
-        epoch, batch_in_epoch = epoch + 1, 0
-        checkpoint(epoch, batch_in_epoch, best=improved)
-        if step >= total:
+        pos.epoch, pos.batch_in_epoch = pos.epoch + 1, 0
+        checkpoint(best=improved)
+        if divergence(pos.val_psnrs, final=False):
+            stop = "diverged"
+            break
+        if stop_reason(pos.step, total, stop_after_steps) == "finished":
             break
     bar.close()
-    if stopped and step < total:
-        checkpoint(epoch, batch_in_epoch)
+
+    # -- 6. finish: the position of an interrupted run, summary.json, the divergence verdict
+    if stop == "interrupted":
+        checkpoint()
+    diverged = None if stop == "interrupted" else divergence(pos.val_psnrs, final=stop != "diverged")
     if dist.main:
         log.close()
         write_json(run / "summary.json", {
-            "finished": not (stopped and step < total), "steps": step, "epochs_completed": epoch,
-            "best_val_psnr": best_psnr if math.isfinite(best_psnr) else None, "best_step": best_step,
+            "finished": stop not in ("interrupted", "diverged"), "steps": pos.step, "epochs_completed": pos.epoch,
+            "best_val_psnr": pos.best_psnr if math.isfinite(pos.best_psnr) else None, "best_step": pos.best_step,
             "last_val": last_val, "wall_time_s": time.time() - t_start,
-            "params_G": _count(G_raw), "params_D": _count(D_raw), "train_samples": len(train_set),
+            "params_G": _count(models.G_raw), "params_D": _count(models.D_raw), "train_samples": len(train_set),
             "val_clips": len(val_set), "device": str(device), "world_size": dist.world,
-            "data_dir": str(data_dir), "init_from": str(init_from) if init_from else None})
-    if dist.world > 1:
-        torch_dist.barrier()
+            "data_dir": str(data_dir), "init_from": str(init_from) if init_from else None, "diverged": diverged})
+    dist.barrier()
+    if stop == "diverged":
+        raise DivergenceError(f"{run}: {diverged}; training stopped at step {pos.step}, "
+                              f"{run / 'checkpoints' / 'last.pt'} is kept")
+    if diverged and dist.main:
+        print(f"warning: {run}: {diverged}", file=sys.stderr)
     return run
 
 
-def _train_step(G, D, G_raw, D_raw, opt_G, opt_D, batch: dict, config: TrainConfig, device, autocast) -> dict:
+def _count(module: torch.nn.Module | None) -> int:
+    return 0 if module is None else int(sum(p.numel() for p in module.parameters()))
+
+
+def train_step(models: Models, batch: dict, config: TrainConfig, autocast) -> dict:
     """Algorithm 1, lines 3–4: one D step on Eq. (1), then one G step on Eq. (2)."""
+    G, D, D_raw, device = models.G, models.D, models.D_raw, models.device
     comp = batch["composite"].to(device) * 2 - 1  # B×T×3×H×W, T = 2 (pairs) or 1 (single frames)
     gt = batch["gt"][:, -1].to(device) * 2 - 1
     masks = batch["mask"].to(device)
@@ -374,6 +328,7 @@ def _train_step(G, D, G_raw, D_raw, opt_G, opt_D, batch: dict, config: TrainConf
     frame_masks = masks.reshape(b * t, *masks.shape[2:]) if use_pair else masks[:, -1]
     mask_t, comp_t = masks[:, -1], comp[:, -1]
 
+    # G's forward pass on both frames (its mask input: the given masks, or D's map for finetune_dmask)
     g_mask = frame_masks
     if config.data.mask_source == "discriminator":
         with torch.no_grad(), autocast:
@@ -384,6 +339,7 @@ def _train_step(G, D, G_raw, D_raw, opt_G, opt_D, batch: dict, config: TrainConf
     out_t = out[:, -1]
     parts: dict[str, float] = {}
 
+    # D's step on Eq. (1), O_t detached; then D frozen for G's step
     d_out = None
     if D is not None:
         with autocast:  # O_t, I_t and X_t through D in one batch
@@ -391,12 +347,14 @@ def _train_step(G, D, G_raw, D_raw, opt_G, opt_D, batch: dict, config: TrainConf
         loss_d = discriminator_loss(*d_all.split(b), mask_t)
         parts["d_loss"] = float(loss_d.detach())
         if math.isfinite(parts["d_loss"]):
-            opt_D.zero_grad(set_to_none=True)
+            models.opt_D.zero_grad(set_to_none=True)
             loss_d.backward()
-            opt_D.step()
+            models.opt_D.step()
         D_raw.requires_grad_(False)  # G's step must not touch D (and no DDP hooks fire for D)
         with autocast:
             d_out = D_raw(out_t).float()
+
+    # G's step on Eq. (2): reconstruction + temporal (pairs) + adversarial (with D)
     temporal_kwargs = {}
     if use_pair:
         temporal_kwargs = dict(out_prev=out[:, 0], flow_bw=batch["flow_bw"].to(device),
@@ -406,9 +364,9 @@ def _train_step(G, D, G_raw, D_raw, opt_G, opt_D, batch: dict, config: TrainConf
                                      **temporal_kwargs)
     parts.update(g_parts)
     if math.isfinite(parts["g_total"]) and all(math.isfinite(v) for v in parts.values()):
-        opt_G.zero_grad(set_to_none=True)
+        models.opt_G.zero_grad(set_to_none=True)
         loss_g.backward()
-        opt_G.step()
+        models.opt_G.step()
     if D_raw is not None:
         D_raw.requires_grad_(True)
     return parts

@@ -19,19 +19,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
-
+from harmonizer.models.layers import make_norm, pad_to_multiple
 from harmonizer.models.output import check_output, residual_tanh, zero_init_
-
-
-def _norm(kind: str, channels: int) -> nn.Module:
-    if kind == "instance":
-        return nn.InstanceNorm2d(channels, affine=True)
-    if kind == "batch":
-        return nn.BatchNorm2d(channels)
-    if kind == "none":
-        return nn.Identity()
-    raise ValueError(f"unknown norm '{kind}' (instance, batch, none)")
 
 
 def xavier_init(module: nn.Module) -> None:
@@ -62,7 +51,7 @@ class UNet(nn.Module):
             use_norm = 0 < i < depth - 1
             self.down.append(nn.Sequential(
                 nn.Conv2d(prev, ch, 4, stride=2, padding=1, bias=not use_norm),
-                _norm(norm, ch) if use_norm else nn.Identity(),
+                make_norm(norm, ch) if use_norm else nn.Identity(),
                 nn.LeakyReLU(0.2, inplace=True),
             ))
             prev = ch
@@ -72,7 +61,7 @@ class UNet(nn.Module):
             self.up.append(nn.Sequential(
                 nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
                 nn.Conv2d(prev, widths[i], 3, padding=1, bias=norm == "none"),
-                _norm(norm, widths[i]),
+                make_norm(norm, widths[i]),
                 nn.ReLU(inplace=True),
             ))
             prev = widths[i] * 2
@@ -87,11 +76,7 @@ class UNet(nn.Module):
         if x.dim() != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f"UNet expects N×{self.in_channels}×H×W input, got {tuple(x.shape)}")
         h, w = x.shape[-2:]
-        mult = 2**self.depth
-        pad_h, pad_w = (-h) % mult, (-w) % mult
-        if pad_h or pad_w:
-            mode = "reflect" if pad_h < h and pad_w < w else "replicate"
-            x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+        x = pad_to_multiple(x, 2**self.depth)
         skips = []
         feat = x
         for layer in self.down:

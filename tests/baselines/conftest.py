@@ -37,13 +37,25 @@ def _train(name, tiny_data, tmp_path_factory, **overrides):
 
 
 @pytest.fixture(scope="session")
-def dih_run(tiny_data, tmp_path_factory):
-    return _train("dih", tiny_data, tmp_path_factory, **LEARN_OVERRIDES)
+def generator_runs(tiny_data, tmp_path_factory):
+    """``generator_runs(name)``: the session's learning run of a trainable generator (trained on first use)."""
+    runs = {}
+
+    def get(name):
+        if name not in runs:
+            runs[name] = _train(name, tiny_data, tmp_path_factory, **LEARN_OVERRIDES)
+        return runs[name]
+    return get
 
 
 @pytest.fixture(scope="session")
-def resnet_run(tiny_data, tmp_path_factory):
-    return _train("resnet", tiny_data, tmp_path_factory, **LEARN_OVERRIDES)
+def dih_run(generator_runs):
+    return generator_runs("dih")
+
+
+@pytest.fixture(scope="session")
+def resnet_run(generator_runs):
+    return generator_runs("resnet")
 
 
 @pytest.fixture(scope="session")

@@ -13,11 +13,15 @@ from baselines import get_method, list_methods
 from baselines.base import Method
 from harmonizer.data.format import list_clips, read_clip
 
-RUN_FIXTURES = {"dih": "dih_run", "resnet": "resnet_run", "realism_cnn": "realism_run", "gan": "gan_run"}
+from harmonizer.models import list_generators
+
+RUN_FIXTURES = {"realism_cnn": "realism_run", "gan": "gan_run"}  # + every trainable generator: generator_run
 
 
 def test_registry_lists_every_method():
-    assert set(list_methods()) == {"cut_and_paste", "dih", "resnet", "realism_cnn", "gan"}
+    generators = list_generators(trainable_only=True)
+    assert {"dih", "resnet"} <= set(generators)
+    assert list_methods() == sorted({"cut_and_paste", "realism_cnn", "gan", *generators})
 
 
 def test_unknown_method_names_the_known_ones():
@@ -26,6 +30,8 @@ def test_unknown_method_names_the_known_ones():
 
 
 def _build(name, request):
+    if name in list_generators(trainable_only=True):
+        return get_method(name, checkpoint=request.getfixturevalue("generator_runs")(name))
     if name in RUN_FIXTURES:
         return get_method(name, checkpoint=request.getfixturevalue(RUN_FIXTURES[name]))
     return get_method(name)
@@ -38,7 +44,7 @@ def _clip(data_dir, split, index):
     return frames, torch.from_numpy(clip.mask).float().unsqueeze(1)
 
 
-@pytest.mark.parametrize("name", sorted(["cut_and_paste", "dih", "resnet", "realism_cnn", "gan"]))
+@pytest.mark.parametrize("name", list_methods())
 def test_method_conformance(name, request, tiny_data):
     assert name in list_methods()
     method = _build(name, request)

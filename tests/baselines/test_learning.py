@@ -9,10 +9,13 @@ import torch
 
 from baselines import get_method
 from harmonizer.data.format import list_clips, read_clip
+from harmonizer.models import list_generators
+
+GENERATORS = list_generators(trainable_only=True)
 
 
 def _val_mse(method, data_dir):
-    """Mean over val frames of the per-frame MSE on [0, 1] images (DESIGN.md §2 `mse`)."""
+    """Mean over val frames of the per-frame MSE on [0, 1] images (docs/design.md, `mse`)."""
     per_frame = []
     for split, cid in list_clips(data_dir, "val"):
         clip = read_clip(data_dir, split, cid)
@@ -24,23 +27,23 @@ def _val_mse(method, data_dir):
     return sum(per_frame) / len(per_frame)
 
 
-@pytest.mark.parametrize("name", ["dih", "resnet"])
-def test_trained_baseline_beats_cut_and_paste(name, request, tiny_data):
-    run = request.getfixturevalue(f"{name}_run")
+@pytest.mark.parametrize("name", GENERATORS)
+def test_trained_baseline_beats_cut_and_paste(name, generator_runs, tiny_data):
+    run = generator_runs(name)
     baseline = _val_mse(get_method("cut_and_paste"), tiny_data)
     learned = _val_mse(get_method(name, checkpoint=run), tiny_data)
     assert learned < baseline, (name, learned, baseline)
 
 
-@pytest.mark.parametrize("name", ["dih", "resnet"])
-def test_run_records_matched_parameter_counts(name, request):
-    run = request.getfixturevalue(f"{name}_run")
+@pytest.mark.parametrize("name", GENERATORS)
+def test_run_records_matched_parameter_counts(name, generator_runs):
+    run = generator_runs(name)
     params = json.loads((run / "params.json").read_text())
     counts = params["parameters"]
     assert params["arch"] == name and params["matched"]
     summary = json.loads((run / "summary.json").read_text())
     assert summary["params_G"] == counts[name]  # the trained network is the counted one
-    for arch in ("resnet", "dih"):
+    for arch in GENERATORS:
         assert abs(counts[arch] - counts["unet"]) <= 0.10 * counts["unet"]
     config = json.loads((run / "config.json").read_text())
     assert config["model"]["arch"] == name and config["loss"]["adversarial"] is False

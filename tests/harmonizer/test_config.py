@@ -4,7 +4,9 @@ import math
 
 import pytest
 
-from harmonizer.config import (PROFILES, VARIANTS, config_from_dict, config_to_dict, get_config, parse_override)
+from harmonizer.config import (PROFILES, config_from_dict, config_to_dict, get_config, parse_override, variant_names)
+from harmonizer.models import get_generator, list_generators
+from harmonizer.overrides import ConfigValueError, UnknownFieldError
 
 
 def test_paper_profile_matches_the_paper():
@@ -16,7 +18,7 @@ def test_paper_profile_matches_the_paper():
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("variant", variant_names())
 def test_every_profile_variant_round_trips_through_json(profile, variant):
     cfg = get_config(profile, variant)
     assert config_from_dict(json.loads(json.dumps(config_to_dict(cfg)))) == cfg
@@ -32,9 +34,10 @@ def test_variant_switches():
     assert not get_config("tiny", "no_mask_scratch").model.in_mask
     assert get_config("tiny", "finetune_dmask").data.mask_source == "discriminator"
     assert get_config("tiny", "few_scene_data").loss == get_config("tiny", "full").loss
-    for arch in ("resnet", "dih"):
+    for arch in list_generators(trainable_only=True):  # every trainable generator is a variant of its own
         c = get_config("tiny", arch)
-        assert c.model.arch == arch and not c.loss.adversarial
+        assert c.model.arch == arch and c.loss.adversarial == get_generator(arch).trainer.get("loss.adversarial", True)
+    assert {"dih", "resnet"} <= set(list_generators(trainable_only=True))
 
 
 def test_overrides_in_three_spellings_and_errors():
@@ -52,8 +55,53 @@ def test_overrides_in_three_spellings_and_errors():
         get_config("tiny", data__size=36)
     with pytest.raises(ValueError, match="needs a discriminator"):
         get_config("tiny", "finetune_dmask", loss__adversarial=False)
-    assert parse_override("schedule.bf16=true") == ("schedule.bf16", True)
+    assert parse_override("schedule.bf16=true") == ("schedule.bf16", "true")  # parsed by the field's type
+    assert get_config("tiny", **dict([parse_override("schedule.bf16=true")])).schedule.bf16 is True
     assert parse_override("model.arch=dih") == ("model.arch", "dih")
+
+
+def test_set_values_are_parsed_by_the_fields_type():
+    """Typed --set: each string is read as its dataclass field's declared type (issue 13, case 8)."""
+    cfg = get_config("tiny", **{"optim.lr": "1e-3", "schedule.max_steps": "7", "schedule.bf16": "false",
+                                "data.max_val_clips": "null", "model.options": '{"norm": "instance"}',
+                                "seed": "3", "model.norm": '"batch"'})
+    assert cfg.optim.lr == 1e-3 and isinstance(cfg.optim.lr, float)
+    assert cfg.schedule.max_steps == 7 and cfg.schedule.bf16 is False and cfg.data.max_val_clips is None
+    assert cfg.model.options == {"norm": "instance"} and cfg.seed == 3 and cfg.model.norm == "batch"
+    assert get_config("tiny", optim__lr=1).optim.lr == 1.0  # an int widened to the float field
+    bad = [("optim.lr", "abc", "optim.lr: expected a float, got 'abc'"),
+           ("schedule.max_steps", "4.5", "schedule.max_steps: expected an integer, got '4.5'"),
+           ("schedule.bf16", "maybe", "schedule.bf16: expected true or false, got 'maybe'"),
+           ("model.options", "[1]", "model.options: expected a JSON object"),
+           ("seed", 1.5, "seed: expected an integer, got 1.5")]
+    for key, value, message in bad:
+        with pytest.raises(ConfigValueError) as err:
+            get_config("tiny", **{key: value})
+        assert str(err.value).startswith(message), str(err.value)
+    with pytest.raises(UnknownFieldError) as err:
+        get_config("tiny", **{"optim.lrr": "1"})
+    assert str(err.value) == "unknown config field 'optim.lrr'; did you mean optim.lr, optim.lr_schedule, optim.beta2?"
+    with pytest.raises(UnknownFieldError, match="did you mean schedule.max_steps"):
+        get_config("tiny", **{"schedule.max_step": "1"})
+
+
+def test_set_through_the_cli_names_the_field(tmp_path, capsys):
+    from harmonizer.__main__ import main
+
+    with pytest.raises((ConfigValueError, SystemExit)) as err:
+        main(["train", "--profile", "tiny", "--data", str(tmp_path), "--out", str(tmp_path / "r"),
+              "--set", "optim.lr=abc"])
+    text = str(err.value) + capsys.readouterr().err
+    assert "optim.lr: expected a float, got 'abc'" in text
+
+
+def test_variants_are_override_dicts_applied_over_full():
+    from harmonizer.config import VARIANTS, apply_overrides
+
+    for name, overrides in VARIANTS.items():
+        by_hand = apply_overrides(get_config("tiny"), overrides)
+        by_hand.variant = name
+        assert get_config("tiny", name) == by_hand.validate()
 
 
 def test_lr_factor_closed_forms():
@@ -82,11 +130,11 @@ def test_train_sets_the_scheduled_lr_on_both_optimisers(tiny_dancing, tmp_path, 
 
     seen = []
 
-    def fake_step(G, D, G_raw, D_raw, opt_G, opt_D, batch, config, device, autocast):
-        seen.append((opt_G.param_groups[0]["lr"], opt_D.param_groups[0]["lr"]))
+    def fake_step(models, batch, config, autocast):
+        seen.append((models.opt_G.param_groups[0]["lr"], models.opt_D.param_groups[0]["lr"]))
         return {"g_total": 0.0, "d_loss": 0.0}
 
-    monkeypatch.setattr(train_module, "_train_step", fake_step)
+    monkeypatch.setattr(train_module, "train_step", fake_step)
     cfg = get_config("tiny", "full", optim__lr=1e-2, optim__lr_schedule="cosine", optim__warmup_steps=2,
                      schedule__max_steps=6, schedule__epochs=10, data__batch_size=2, data__max_val_clips=1)
     train_module.train(cfg, tiny_dancing, tmp_path / "run", progress=False)

@@ -13,7 +13,8 @@ from harmonizer.__main__ import main
 from harmonizer.config import get_config
 from harmonizer.infer import GANHarmonizer, check_clip, discriminator_maps
 from harmonizer.runs import CheckpointError
-from harmonizer.train import open_split, train
+from harmonizer.data.training import open_split
+from harmonizer.train import train
 from tests.harmonizer.synthetic import make_dataset
 
 

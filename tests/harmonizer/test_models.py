@@ -6,8 +6,8 @@ import torch
 import torch.nn as nn
 
 from harmonizer.config import get_config
-from harmonizer.models import (ARCHITECTURES, UNet, build_discriminator, build_generator, ensure_architecture,
-                               register_architecture)
+from harmonizer.models import (GeneratorSpec, UNet, build_discriminator, build_generator, get_generator,
+                               list_generators, register_generator, unregister_generator)
 
 
 def test_generator_and_discriminator_shapes_and_ranges():
@@ -65,14 +65,16 @@ def test_registry_builds_registered_architecture_and_explains_unknown():
         def forward(self, composite, mask):
             return torch.tanh(self.conv(torch.cat([composite, mask], 1)))
 
-    register_architecture("test_tiny", Tiny)
+    spec = register_generator(GeneratorSpec("test_tiny", Tiny))
     try:
+        assert spec.module == __name__ and "test_tiny" in list_generators()
+        assert "test_tiny" not in list_generators(trainable_only=True)  # no trainer: not a variant of its own
         cfg = get_config("tiny", model__arch="test_tiny")
         assert isinstance(build_generator(cfg.model), Tiny)
     finally:
-        ARCHITECTURES.pop("test_tiny")
+        unregister_generator("test_tiny")
     with pytest.raises(KeyError, match="unknown architecture 'unett'.*Did you mean unet"):
-        ensure_architecture("unett")
+        get_generator("unett")
 
 
 def test_residual_generator_starts_as_the_identity_and_direct_does_not():

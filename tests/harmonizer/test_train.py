@@ -11,7 +11,8 @@ from harmonizer.config import get_config
 from harmonizer.data.format import DatasetFormatError
 from harmonizer.infer import discriminator_maps, load_run
 from harmonizer.runs import CheckpointError, load_checkpoint
-from harmonizer.train import NonFiniteLossError, PairDataset, open_split, train
+from harmonizer.data.training import PairDataset, collate, open_split
+from harmonizer.train import Models, NonFiniteLossError, train
 from tests.harmonizer.synthetic import make_dataset
 
 
@@ -109,7 +110,7 @@ def test_resume_is_exact_and_same_seed_same_weights(small_data, tmp_path):
 
 
 def _one_step(variant, data, init=None, **overrides):
-    """Run _train_step once on a real batch, recording what G received."""
+    """Run train_step once on a real batch, recording what G received."""
     cfg = get_config("tiny", variant, **overrides)
     torch.manual_seed(0)
     G = train_mod.build_generator(cfg.model)
@@ -122,9 +123,9 @@ def _one_step(variant, data, init=None, **overrides):
     opt_G = torch.optim.Adam(G.parameters())
     opt_D = torch.optim.Adam(D.parameters()) if D is not None else None
     ds = PairDataset(open_split(data, "train"), pairs=cfg.data.temporal_pairs, cache=False)
-    batch = train_mod._collate([ds[0], ds[1]])
-    parts = train_mod._train_step(G, D, G, D, opt_G, opt_D, batch, cfg, torch.device("cpu"),
-                                  torch.autocast("cpu", enabled=False))
+    batch = collate([ds[0], ds[1]])
+    parts = train_mod.train_step(Models(G, D, opt_G, opt_D, torch.device("cpu")), batch, cfg,
+                                 torch.autocast("cpu", enabled=False))
     return parts, seen["inputs"], batch, D
 
 
