@@ -21,41 +21,16 @@ from __future__ import annotations
 
 import torch
 
-from bench.metrics.temporal import tl_co2net
+from bench.metrics import register_metric
+from bench.metrics.temporal import tl_co2net as _suite_tl_co2net
 from bench.readers.peer_io import Reading
 
 from . import formulas as f
-from .registry import Protocol, ProtocolMetric, register_protocol
+from .registry import ProtocolSteps, register_steps
 
 READING = Reading(composite="cv2_linear", gt="cv2_linear", mask="red_soft_linear", size=(256, 256))
 
-
-def co2net_mse(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-    """``compare_mse(pred, gt)`` on 0–255 float32 frames."""
-    return f.mse_255(f.to_255(pred), f.to_255(gt))
-
-
-def co2net_psnr(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-    """``compare_psnr(pred, gt, data_range=pred.max() − pred.min())`` on 0–255 float32 frames."""
-    return f.psnr_pred_range(f.to_255(pred), f.to_255(gt))
-
-
-def co2net_fmse(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """``mse(pred, gt) · 256·256 / mask.astype(uint8).sum()`` (whole-image error over full-mask pixels)."""
-    return f.fmse_whole_over_full(f.to_255(pred), f.to_255(gt), mask)
-
-
-def co2net_fssim(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """``pytorch_ssim.ssim(clamp(pred·255), clamp(gt·255), window_size=11, mask=mask)[1]`` (soft mask weights)."""
-    return f.fssim_weighted(f.ssim_map_zero_pad(f.to_255(pred), f.to_255(gt)), mask)
-
-
-def co2net_tl(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor, flow_bw: torch.Tensor) -> torch.Tensor:
-    """``evaluate_flow.py``'s TL for each frame t ≥ 1 with ``flow_bw`` (frame t → t−1, on the ground truth)."""
-    return tl_co2net(pred, gt, mask, flow_bw)
-
-
-PROTOCOL = register_protocol(Protocol(
+STEPS = register_steps(ProtocolSteps(
     name="co2net",
     title="CO2Net on HYouTube (evaluate_model.py + evaluate_flow.py)",
     peer="bcmi/Video-Harmonization-Dataset-HYouTube",
@@ -65,16 +40,47 @@ PROTOCOL = register_protocol(Protocol(
     flow_frames="gt",
     peer_flow="FlowNet2",
     pairs="TL-task pairs (t, t+1) from tl_task.txt and the TL test set when given; else consecutive annotated frames",
-    metrics=(
-        ProtocolMetric("co2net_mse", co2net_mse, ("gt",), False, "0-255 images", False, "mse"),
-        ProtocolMetric("co2net_fmse", co2net_fmse, ("gt", "mask"), False, "0-255 images", False, "fmse"),
-        ProtocolMetric("co2net_psnr", co2net_psnr, ("gt",), True, "dB, data range pred.max-pred.min", False, "psnr"),
-        ProtocolMetric("co2net_fssim", co2net_fssim, ("gt", "mask"), True, "[-1,1] on 0-255 values", False,
-                       "ssim (printed so; it is the mask-weighted fSSIM)"),
-        ProtocolMetric("co2net_tl", co2net_tl, ("gt", "mask", "flow_bw"), False, "0-255 images", True, "tl loss"),
-    ),
+    peer_names={"mse": "mse", "fmse": "fmse", "psnr": "psnr", "fssim": "ssim (printed so; the mask-weighted fSSIM)",
+                "tl_co2net": "tl loss"},
     notes=("The peer divides the summed TL by the number of lines of tl_task.txt (a set); this is the mean over the "
            "pairs scored, equal when every listed pair is in the test frame list (as released).",
            "An empty foreground gives NaN here; the peer's division by zero gives inf.",
            "fSSIM in float64; the peer's float32 GPU run differs in flat regions (docs/metrics.md)."),
 ))
+PROTOCOL = STEPS.name
+FRAMES_255, DB_PRED_RANGE = "0-255 images", "dB, data range pred.max-pred.min"
+
+
+@register_metric(protocol=PROTOCOL, name="mse", higher_is_better=False, scale=FRAMES_255, needs=("gt",),
+                 temporal=False)
+def co2net_mse(clip) -> torch.Tensor:
+    """``compare_mse(pred, gt)`` on 0–255 float32 frames."""
+    return f.mse_255(f.pred_255(clip), f.gt_255(clip))
+
+
+@register_metric(protocol=PROTOCOL, name="fmse", higher_is_better=False, scale=FRAMES_255, needs=("gt", "mask"),
+                 temporal=False)
+def co2net_fmse(clip) -> torch.Tensor:
+    """``mse(pred, gt) · 256·256 / mask.astype(uint8).sum()``: whole-image error over the full-mask pixels."""
+    return f.fmse_whole_over_full(f.pred_255(clip), f.gt_255(clip), clip.mask)
+
+
+@register_metric(protocol=PROTOCOL, name="psnr", higher_is_better=True, scale=DB_PRED_RANGE, needs=("gt",),
+                 temporal=False)
+def co2net_psnr(clip) -> torch.Tensor:
+    """``compare_psnr(pred, gt, data_range=pred.max() − pred.min())`` on 0–255 float32 frames."""
+    return f.psnr_pred_range(f.pred_255(clip), f.gt_255(clip))
+
+
+@register_metric(protocol=PROTOCOL, name="fssim", higher_is_better=True, scale="[-1,1] on 0-255 values",
+                 needs=("gt", "mask"), temporal=False)
+def co2net_fssim(clip) -> torch.Tensor:
+    """``pytorch_ssim.ssim(clamp(pred·255), clamp(gt·255), window_size=11, mask=mask)[1]``: soft mask weights."""
+    return f.fssim_weighted(f.zero_pad_ssim_map(clip), clip.mask)
+
+
+@register_metric(protocol=PROTOCOL, name="tl_co2net", higher_is_better=False, scale=FRAMES_255,
+                 needs=("gt", "mask", "flow_bw"), temporal=True)
+def co2net_tl(clip) -> torch.Tensor:
+    """``evaluate_flow.py``'s TL for each frame t ≥ 1, flow_bw (frame t → t−1) estimated on the ground truth."""
+    return _suite_tl_co2net.spec.fn(clip)

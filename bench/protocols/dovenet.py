@@ -17,30 +17,15 @@ from __future__ import annotations
 
 import torch
 
+from bench.metrics import register_metric
 from bench.readers.peer_io import Reading
 
 from . import formulas as f
-from .registry import Protocol, ProtocolMetric, register_protocol
+from .registry import ProtocolSteps, register_steps
 
 READING = Reading(composite="pil_bilinear", gt="pil_bicubic", mask="pil1_nearest", size=(256, 256))
 
-
-def dovenet_mse(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-    """``compare_mse(comp, real)`` on 0–255 float32 images."""
-    return f.mse_255(f.to_255(pred), f.to_255(gt))
-
-
-def dovenet_psnr(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-    """``compare_psnr(real, comp, data_range=comp.max() − comp.min())``."""
-    return f.psnr_pred_range(f.to_255(pred), f.to_255(gt))
-
-
-def dovenet_fmse(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """``compare_mse(comp·mask, real·mask) · 256·256 / fore_area``."""
-    return f.fmse_masked(f.to_255(pred), f.to_255(gt), mask)
-
-
-PROTOCOL = register_protocol(Protocol(
+STEPS = register_steps(ProtocolSteps(
     name="dovenet",
     title="iHarmony4 evaluation.py (DoveNet)",
     peer="bcmi/Image-Harmonization-Dataset-iHarmony4",
@@ -49,11 +34,29 @@ PROTOCOL = register_protocol(Protocol(
     flow_frames="gt_else_composite",
     peer_flow="none (image metrics only)",
     pairs="none (image metrics only)",
-    metrics=(
-        ProtocolMetric("dovenet_mse", dovenet_mse, ("gt",), False, "0-255 images", False, "MSE"),
-        ProtocolMetric("dovenet_psnr", dovenet_psnr, ("gt",), True, "dB, data range pred.max-pred.min", False, "PSNR"),
-        ProtocolMetric("dovenet_fmse", dovenet_fmse, ("gt", "mask"), False, "0-255 images", False, "fMSE"),
-    ),
+    peer_names={"mse": "MSE", "psnr": "PSNR", "fmse": "fMSE"},
     notes=("The peer scores saved 8-bit files; a method of this suite is scored on its float output "
            "(score saved files with --external for the peer's exact input).",),
 ))
+PROTOCOL = STEPS.name
+
+
+@register_metric(protocol=PROTOCOL, name="mse", higher_is_better=False, scale="0-255 images", needs=("gt",),
+                 temporal=False)
+def dovenet_mse(clip) -> torch.Tensor:
+    """``compare_mse(comp, real)`` on 0–255 float32 images."""
+    return f.mse_255(f.pred_255(clip), f.gt_255(clip))
+
+
+@register_metric(protocol=PROTOCOL, name="psnr", higher_is_better=True, scale="dB, data range pred.max-pred.min",
+                 needs=("gt",), temporal=False)
+def dovenet_psnr(clip) -> torch.Tensor:
+    """``compare_psnr(real, comp, data_range=comp.max() − comp.min())``."""
+    return f.psnr_pred_range(f.pred_255(clip), f.gt_255(clip))
+
+
+@register_metric(protocol=PROTOCOL, name="fmse", higher_is_better=False, scale="0-255 images", needs=("gt", "mask"),
+                 temporal=False)
+def dovenet_fmse(clip) -> torch.Tensor:
+    """``compare_mse(comp·mask, real·mask) · 256·256 / fore_area``."""
+    return f.fmse_masked(f.pred_255(clip), f.gt_255(clip), clip.mask)

@@ -32,7 +32,8 @@ import math
 import torch
 
 __all__ = ["to_255", "mse_255", "psnr_pred_range", "psnr_fixed", "full_mask_pixels", "fmse_whole_over_full",
-           "fmse_masked", "gaussian_window", "ssim_map_zero_pad", "ssim_mean", "fssim_weighted", "per_frame_nan"]
+           "fmse_masked", "gaussian_window", "ssim_map_zero_pad", "ssim_mean", "fssim_weighted", "per_frame_nan",
+           "pred_255", "gt_255", "zero_pad_ssim_map"]
 
 SSIM_WINDOW = 11
 SSIM_SIGMA = 1.5
@@ -119,20 +120,31 @@ def gaussian_window(size: int = SSIM_WINDOW, sigma: float = SSIM_SIGMA) -> torch
     return g / g.sum()
 
 
-def _zero_pad_blur(x: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
-    """``conv2d(x, outer(g, g), padding=size//2, groups=C)`` as two 1-D passes of shifted slices (float64)."""
+def _zero_pad_blur(x: torch.Tensor, window: torch.Tensor, chunk: int = 5) -> torch.Tensor:
+    """``conv2d(x, outer(g, g), padding=size//2, groups=C)`` as two 1-D passes of shifted slices (float64), a few
+    planes at a time into reused buffers (so they stay in cache)."""
     r = (window.numel() - 1) // 2
-    h, w = x.shape[-2:]
     weights = [float(v) for v in window]
-    rows = torch.nn.functional.pad(x, (0, 0, r, r))
-    out = rows[..., 0:h, :] * weights[0]
-    for k in range(1, len(weights)):
-        out = out + rows[..., k:k + h, :] * weights[k]
-    cols = torch.nn.functional.pad(out, (r, r, 0, 0))
-    res = cols[..., 0:w] * weights[0]
-    for k in range(1, len(weights)):
-        res = res + cols[..., k:k + w] * weights[k]
-    return res
+    *lead, h, w = x.shape
+    planes = x.reshape(-1, h, w)
+    out = torch.empty_like(planes)
+    n = min(chunk, planes.shape[0])
+    pad_rows = torch.zeros(n, h + 2 * r, w, dtype=x.dtype, device=x.device)
+    rows = torch.empty(n, h, w, dtype=x.dtype, device=x.device)
+    pad_cols = torch.zeros(n, h, w + 2 * r, dtype=x.dtype, device=x.device)
+    for start in range(0, planes.shape[0], n):
+        k = min(n, planes.shape[0] - start)
+        pr, rw, pc = pad_rows[:k], rows[:k], pad_cols[:k]
+        pr[:, r:r + h].copy_(planes[start:start + k])
+        torch.mul(pr[:, 0:h], weights[0], out=rw)
+        for j in range(1, len(weights)):
+            rw.add_(pr[:, j:j + h], alpha=weights[j])
+        pc[..., r:r + w].copy_(rw)
+        dst = out[start:start + k]
+        torch.mul(pc[..., 0:w], weights[0], out=dst)
+        for j in range(1, len(weights)):
+            dst.add_(pc[..., j:j + w], alpha=weights[j])
+    return out.reshape(*lead, h, w)
 
 
 def ssim_map_zero_pad(a255: torch.Tensor, b255: torch.Tensor, *, c1: float = SSIM_C1, c2: float = SSIM_C2,
@@ -157,3 +169,19 @@ def fssim_weighted(smap: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     m = _frames(mask, "mask", 1).to(torch.float64)
     per_channel = (smap * m).sum(dim=(2, 3))                       # N×C
     return per_frame_nan(per_channel.mean(dim=1), m.sum(dim=(1, 2, 3)))
+
+
+# ----------------------------------------------------------------------------- once per clip
+def pred_255(clip) -> torch.Tensor:
+    """:func:`to_255` of the clip's prediction, computed once per :class:`~bench.metrics.context.Clip`."""
+    return clip.once(("peer_255", "pred"), lambda: to_255(clip.pred))
+
+
+def gt_255(clip) -> torch.Tensor:
+    """:func:`to_255` of the clip's ground truth, once per clip."""
+    return clip.once(("peer_255", "gt"), lambda: to_255(clip.gt))
+
+
+def zero_pad_ssim_map(clip) -> torch.Tensor:
+    """:func:`ssim_map_zero_pad` of the clip's 0–255 prediction and ground truth, once per clip."""
+    return clip.once("ssim_map_zero_pad", lambda: ssim_map_zero_pad(pred_255(clip), gt_255(clip)))

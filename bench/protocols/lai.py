@@ -20,10 +20,27 @@ from __future__ import annotations
 
 import torch
 
+from bench.metrics import register_metric
 from bench.metrics.temporal import FB_ALPHA, FB_BETA, MB_ALPHA, MB_BETA, _flow_gradient_sq
 from harmonizer.warp import backward_warp
 
-from .registry import Protocol, ProtocolMetric, register_protocol
+from .registry import ProtocolSteps, register_steps
+
+STEPS = register_steps(ProtocolSteps(
+    name="lai",
+    title="Lai et al. 2018 warping error (compute_flow_occlusion.py + evaluate_WarpError.py)",
+    peer="phoenix104104/fast_blind_video_consistency",
+    files=("compute_flow_occlusion.py", "evaluate_WarpError.py", "utils.py"),
+    reading=None,
+    flow_frames="composite",
+    peer_flow="FlowNet2 (on frames resized to multiples of 64, flow resized back)",
+    pairs="consecutive frames of each clip",
+    peer_names={"warp_error": "Warping Error"},
+    aggregates={"warp_error": "clips"},
+    notes=("The peer estimates FlowNet2 flow at sizes rounded up to multiples of 64 and resizes it back; our "
+           "estimators (DIS, RAFT) run at the frame size.",),
+))
+PROTOCOL = STEPS.name
 
 
 def _magnitude(v: torch.Tensor) -> torch.Tensor:
@@ -42,34 +59,13 @@ def lai_occlusion(flow_fw: torch.Tensor, flow_bw: torch.Tensor) -> torch.Tensor:
     return (inconsistent | boundary).to(torch.float64)
 
 
-def lai_warp_error(pred: torch.Tensor, flow_bw: torch.Tensor, flow_fw: torch.Tensor) -> torch.Tensor:
+@register_metric(protocol=PROTOCOL, name="warp_error", higher_is_better=False, scale="[0,1] images",
+                 needs=("flow_bw", "flow_fw"), temporal=True)
+def lai_warp_error(clip) -> torch.Tensor:
     """``evaluate_WarpError.py``'s error for each frame t ≥ 1 (the pair t−1, t), flows from the input frames."""
-    p = pred.to(torch.float64)
-    if p.dim() != 4 or p.shape[0] < 2:
-        raise ValueError(f"pred must be a clip of at least 2 frames T×3×H×W, got {tuple(p.shape)}")
-    fw = flow_fw.to(torch.float64)
-    if fw.shape[0] != p.shape[0] - 1 or fw.shape[-2:] != p.shape[-2:]:
-        raise ValueError(f"flow_fw {tuple(fw.shape)} does not fit a clip {tuple(p.shape)}")
-    noc = 1.0 - lai_occlusion(fw, flow_bw)
+    p, fw = clip.frames, clip.flow_fw
+    noc = 1.0 - lai_occlusion(fw, clip.flow_bw)
     sq = (backward_warp(p[1:], fw) - p[:-1]).square() * noc
     n = p.shape[1] * noc.sum(dim=(1, 2, 3))
     n = torch.where(n > 0, n, torch.full_like(n, float(p[0].numel())))
     return sq.sum(dim=(1, 2, 3)) / n
-
-
-PROTOCOL = register_protocol(Protocol(
-    name="lai",
-    title="Lai et al. 2018 warping error (compute_flow_occlusion.py + evaluate_WarpError.py)",
-    peer="phoenix104104/fast_blind_video_consistency",
-    files=("compute_flow_occlusion.py", "evaluate_WarpError.py", "utils.py"),
-    reading=None,
-    flow_frames="composite",
-    peer_flow="FlowNet2 (on frames resized to multiples of 64, flow resized back)",
-    pairs="consecutive frames of each clip",
-    metrics=(
-        ProtocolMetric("lai_warp_error", lai_warp_error, ("flow_bw", "flow_fw"), False, "[0,1] images", True,
-                       "Warping Error", aggregate="clips"),
-    ),
-    notes=("The peer estimates FlowNet2 flow at sizes rounded up to multiples of 64 and resizes it back; our "
-           "estimators (DIS, RAFT) run at the frame size.",),
-))

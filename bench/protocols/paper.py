@@ -8,9 +8,9 @@ dataset has it, else on the composite; temporal metrics on consecutive frames of
 """
 from __future__ import annotations
 
-from .registry import Protocol, register_protocol
+from .registry import ProtocolSteps, register_steps
 
-PROTOCOL = register_protocol(Protocol(
+STEPS = register_steps(ProtocolSteps(
     name="paper",
     title="Huang et al., TIP 2019 (this suite's definitions)",
     peer="this suite (docs/metrics.md)",
@@ -19,5 +19,5 @@ PROTOCOL = register_protocol(Protocol(
     flow_frames="gt_else_composite",
     peer_flow="ground-truth flow (L_T1) or an estimator (L_T2)",
     pairs="consecutive frames of each clip",
-    metrics=None,
 ))
+PROTOCOL = STEPS.name

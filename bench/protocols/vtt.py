@@ -22,57 +22,17 @@ from __future__ import annotations
 
 import torch
 
-from bench.metrics.temporal import fr_rtc
+from bench.metrics import register_metric
+from bench.metrics.temporal import fr_rtc as _suite_fr_rtc
 from bench.readers.peer_io import Reading
 
 from . import formulas as f
-from .registry import Protocol, ProtocolMetric, register_protocol
+from .registry import ProtocolSteps, register_steps
 
 READING = Reading(composite="pil_bilinear", gt="pil_bilinear", mask="pil1_nearest", size=(256, 256),
                   resize_when="width_differs")
 
-
-def vtt_mse(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-    """``mean_squared_error(harmonized_np, real_np)`` on 0–255 float32."""
-    return f.mse_255(f.to_255(pred), f.to_255(gt))
-
-
-def vtt_psnr(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-    """``peak_signal_noise_ratio(real_np, harmonized_np, data_range=255)``."""
-    return f.psnr_fixed(f.to_255(pred), f.to_255(gt), 255.0)
-
-
-def vtt_fmse(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """``mse_loss(harmonized·mask, real·mask) · 256·256 / Σmask``."""
-    return f.fmse_masked(f.to_255(pred), f.to_255(gt), mask)
-
-
-def vtt_fpsnr(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """``10·log10(255² / fmse)`` per frame (NaN for an empty foreground)."""
-    return 10.0 * torch.log10(255.0**2 / vtt_fmse(pred, gt, mask))
-
-
-def vtt_ssim(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-    """``pytorch_ssim.ssim(harmonized, real, window_size=11)[0]``: the mean of the whole zero-padded map."""
-    return f.ssim_mean(f.ssim_map_zero_pad(f.to_255(pred), f.to_255(gt)))
-
-
-def vtt_fssim(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """``pytorch_ssim.ssim(harmonized, real, window_size=11, mask=mask)[1]``."""
-    return f.fssim_weighted(f.ssim_map_zero_pad(f.to_255(pred), f.to_255(gt)), mask)
-
-
-def vtt_fr_rtc(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Per frame t ≥ 1, d_t² + max(d_t − μ, 0)² of the foreground HSV value (the clip mean is fR-RTC)."""
-    return fr_rtc(pred, gt, mask)
-
-
-def vtt_r_rtc(pred: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
-    """The same over the whole image (R-RTC): g_t is the change of the image's mean HSV value."""
-    return fr_rtc(pred, gt, torch.ones_like(pred[:, :1]))
-
-
-PROTOCOL = register_protocol(Protocol(
+STEPS = register_steps(ProtocolSteps(
     name="vtt",
     title="VideoTripletTransformer (ih_evaluation.py --evaluation_type hyt, tc_evaluation.py)",
     peer="zhenglab/VideoTripletTransformer",
@@ -82,19 +42,66 @@ PROTOCOL = register_protocol(Protocol(
     flow_frames="gt_else_composite",
     peer_flow="none ((f)R-RTC is flow-free)",
     pairs="consecutive frames of each clip (every composite frame of the object)",
-    metrics=(
-        ProtocolMetric("vtt_mse", vtt_mse, ("gt",), False, "0-255 images", False, "MSE"),
-        ProtocolMetric("vtt_psnr", vtt_psnr, ("gt",), True, "dB, data range 255", False, "PSNR"),
-        ProtocolMetric("vtt_fmse", vtt_fmse, ("gt", "mask"), False, "0-255 images", False, "fMSE"),
-        ProtocolMetric("vtt_fpsnr", vtt_fpsnr, ("gt", "mask"), True, "dB, data range 255", False, "fPSNR"),
-        ProtocolMetric("vtt_ssim", vtt_ssim, ("gt",), True, "[-1,1] on 0-255 values", False, "SSIM"),
-        ProtocolMetric("vtt_fssim", vtt_fssim, ("gt", "mask"), True, "[-1,1] on 0-255 values", False, "fSSIM"),
-        ProtocolMetric("vtt_fr_rtc", vtt_fr_rtc, ("gt", "mask"), False, "(0-255)^2 brightness", True, "fR-RTC",
-                       aggregate="clips"),
-        ProtocolMetric("vtt_r_rtc", vtt_r_rtc, ("gt",), False, "(0-255)^2 brightness", True, "R-RTC",
-                       aggregate="clips"),
-    ),
+    peer_names={"mse": "MSE", "psnr": "PSNR", "fmse": "fMSE", "fpsnr": "fPSNR", "ssim": "SSIM", "fssim": "fSSIM",
+                "fr_rtc": "fR-RTC", "r_rtc": "R-RTC"},
+    aggregates={"fr_rtc": "clips", "r_rtc": "clips"},
     notes=("The peer scores the JPEG files its test run saved (harmonized, real and mask, re-read and the mask "
            "re-binarised); this protocol scores the method's output and the dataset's frames without that JPEG "
            "round trip.",),
 ))
+PROTOCOL = STEPS.name
+FRAMES_255, DB_255, SSIM_255 = "0-255 images", "dB, data range 255", "[-1,1] on 0-255 values"
+
+
+@register_metric(protocol=PROTOCOL, name="mse", higher_is_better=False, scale=FRAMES_255, needs=("gt",),
+                 temporal=False)
+def vtt_mse(clip) -> torch.Tensor:
+    """``mean_squared_error(harmonized_np, real_np)`` on 0–255 float32."""
+    return f.mse_255(f.pred_255(clip), f.gt_255(clip))
+
+
+@register_metric(protocol=PROTOCOL, name="psnr", higher_is_better=True, scale=DB_255, needs=("gt",), temporal=False)
+def vtt_psnr(clip) -> torch.Tensor:
+    """``peak_signal_noise_ratio(real_np, harmonized_np, data_range=255)``."""
+    return f.psnr_fixed(f.pred_255(clip), f.gt_255(clip), 255.0)
+
+
+@register_metric(protocol=PROTOCOL, name="fmse", higher_is_better=False, scale=FRAMES_255, needs=("gt", "mask"),
+                 temporal=False)
+def vtt_fmse(clip) -> torch.Tensor:
+    """``mse_loss(harmonized·mask, real·mask) · 256·256 / Σmask``."""
+    return clip.once(("vtt", "fmse"), lambda: f.fmse_masked(f.pred_255(clip), f.gt_255(clip), clip.mask))
+
+
+@register_metric(protocol=PROTOCOL, name="fpsnr", higher_is_better=True, scale=DB_255, needs=("gt", "mask"),
+                 temporal=False)
+def vtt_fpsnr(clip) -> torch.Tensor:
+    """``10·log10(255² / fmse)`` per frame (NaN for an empty foreground)."""
+    return 10.0 * torch.log10(255.0**2 / vtt_fmse.spec.fn(clip))
+
+
+@register_metric(protocol=PROTOCOL, name="ssim", higher_is_better=True, scale=SSIM_255, needs=("gt",), temporal=False)
+def vtt_ssim(clip) -> torch.Tensor:
+    """``pytorch_ssim.ssim(harmonized, real, window_size=11)[0]``: the mean of the whole zero-padded map."""
+    return f.ssim_mean(f.zero_pad_ssim_map(clip))
+
+
+@register_metric(protocol=PROTOCOL, name="fssim", higher_is_better=True, scale=SSIM_255, needs=("gt", "mask"),
+                 temporal=False)
+def vtt_fssim(clip) -> torch.Tensor:
+    """``pytorch_ssim.ssim(harmonized, real, window_size=11, mask=mask)[1]``."""
+    return f.fssim_weighted(f.zero_pad_ssim_map(clip), clip.mask)
+
+
+@register_metric(protocol=PROTOCOL, name="fr_rtc", higher_is_better=False, scale="(0-255)^2 brightness",
+                 needs=("gt", "mask"), temporal=True)
+def vtt_fr_rtc(clip) -> torch.Tensor:
+    """Per frame t ≥ 1, d_t² + max(d_t − μ, 0)² of the foreground HSV value; the clip mean is fR-RTC."""
+    return _suite_fr_rtc.spec.fn(clip)
+
+
+@register_metric(protocol=PROTOCOL, name="r_rtc", higher_is_better=False, scale="(0-255)^2 brightness",
+                 needs=("gt",), temporal=True)
+def vtt_r_rtc(clip) -> torch.Tensor:
+    """The same over the whole image (R-RTC): g_t is the change of the image's mean HSV value."""
+    return _suite_fr_rtc(clip.frames, clip.gt, torch.ones_like(clip.frames[:, :1]))

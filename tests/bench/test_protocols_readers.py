@@ -10,6 +10,7 @@ from PIL import Image
 from skimage.metrics import mean_squared_error, peak_signal_noise_ratio
 
 from bench.datasets import ClipError
+from bench.metrics import evaluate_clip
 from bench.protocols import co2net, dovenet, vtt
 from bench.readers.hyoutube import HYouTubePeerReader, HYouTubeTLReader
 from bench.readers.iharmony4 import IHarmony4Reader, mask_name, real_name
@@ -90,7 +91,7 @@ def _co2net_reference(gt_file, mask_file, pred255):
     maps = [_ssim_map_reference(pred255[..., c].astype(np.float64), target[..., c].astype(np.float64))
             for c in range(3)]
     fssim = np.mean([(mp * mask).sum() / mask.sum() for mp in maps])
-    return {"co2net_mse": mse, "co2net_psnr": psnr, "co2net_fmse": mse * 256 * 256 / fore, "co2net_fssim": fssim}
+    return {"mse": mse, "psnr": psnr, "fmse": mse * 256 * 256 / fore, "fssim": fssim}
 
 
 def test_co2net_end_to_end_equals_evaluate_model_rederivation(tmp_path):
@@ -100,8 +101,8 @@ def test_co2net_end_to_end_equals_evaluate_model_rederivation(tmp_path):
     assert sample.composite.shape == (3, 3, 256, 256) and sample.mask.shape == (3, 1, 256, 256)
     assert ((sample.mask > 0) & (sample.mask < 1)).any()            # soft values kept
     pred = (sample.composite * 0.7 + 0.1).clamp(0, 1)              # a method's float output, narrower range
-    values = {m.name: m.fn(pred, *[{"gt": sample.gt, "mask": sample.mask}[k] for k in m.needs])
-              for m in co2net.PROTOCOL.metrics if not m.temporal}
+    values = evaluate_clip(pred, protocol="co2net", gt=sample.gt, mask=sample.mask)   # every metric but the TL
+    assert sorted(values) == ["fmse", "fssim", "mse", "psnr"]
     for t, stem in enumerate(["00000", "00005", "00010"]):
         pred255 = np.clip(pred[t].permute(1, 2, 0).numpy().astype(np.float32) * np.float32(255), 0, 255)
         ref = _co2net_reference(tmp_path / "real_videos/v1" / f"{stem}.jpg",
@@ -174,18 +175,17 @@ def test_dovenet_end_to_end_equals_evaluation_py_rederivation(tmp_path):
     out = tmp_path / "out_2_1.png"
     Image.fromarray((harmonized[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)).save(out)
     pred = torch.from_numpy(np.asarray(Image.open(out), dtype=np.float32) / 255).permute(2, 0, 1)[None]
-    values = {m.name: m.fn(pred, *[{"gt": s.gt, "mask": s.mask}[k] for k in m.needs]).item()
-              for m in dovenet.PROTOCOL.metrics}
+    values = {n: v.item() for n, v in evaluate_clip(pred, protocol="dovenet", gt=s.gt, mask=s.mask).items()}
     comp = np.array(Image.open(out).resize((256, 256), Image.BICUBIC), dtype=np.float32)
     real = np.array(Image.open(sub / "real_images/f100_x.jpg").resize((256, 256), Image.BICUBIC), dtype=np.float32)
     mask = np.array(Image.open(sub / "masks/f100_x_2.png").convert("1").resize((256, 256), Image.BICUBIC),
                     dtype=np.uint8)
     fore = np.sum(np.sum(mask, axis=0), axis=0)
     mask = mask[..., np.newaxis]
-    assert values["dovenet_mse"] == pytest.approx(mean_squared_error(comp, real), rel=1e-6)
-    assert values["dovenet_psnr"] == pytest.approx(
+    assert values["mse"] == pytest.approx(mean_squared_error(comp, real), rel=1e-6)
+    assert values["psnr"] == pytest.approx(
         peak_signal_noise_ratio(real, comp, data_range=comp.max() - comp.min()), rel=1e-6)
-    assert values["dovenet_fmse"] == pytest.approx(mean_squared_error(comp * mask, real * mask) * 256 * 256 / fore,
+    assert values["fmse"] == pytest.approx(mean_squared_error(comp * mask, real * mask) * 256 * 256 / fore,
                                                    rel=1e-6)
 
 

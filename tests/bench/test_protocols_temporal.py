@@ -163,4 +163,4 @@ def test_vtt_rtc_hand_computed():
     g_r = np.array([(4 + 10) / 2, (0 + 0) / 2])
     d = np.abs(g_h - g_r)
     np.testing.assert_allclose(vtt.vtt_r_rtc(harm, real).numpy(), d**2 + np.maximum(d - d.mean(), 0) ** 2, rtol=1e-6)
-    assert vtt.PROTOCOL.get_metric("vtt_fr_rtc").aggregate == "clips"
+    assert vtt.STEPS.aggregate("fr_rtc") == "clips" and vtt.STEPS.aggregate("ssim") == "frames"
