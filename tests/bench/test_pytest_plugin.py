@@ -1,0 +1,145 @@
+"""The ``pytest --harmonization FILE.toml`` plugin, run through pytester on tiny Dancing data.
+
+The methods are cut-and-paste and external-results folders written here with known errors: every pixel of
+``near`` is the ground truth moved by 5/255 (towards the middle, so nothing clips), ``far`` by 10/255, and
+``mixed`` by 5/255 on even clips and 20/255 on odd ones.  So on every frame PSNR(near) − PSNR(far) =
+20·log10(2) = 6.0206 dB and MSE(near) = MSE(far) / 4 exactly, and PSNR(mixed) − PSNR(far) is +6.02 dB on half the
+clips and −6.02 dB on the other half (mean 0): the verdicts follow from arithmetic, not from the code under test.
+"""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+# pytester's in-process runs drop the modules they imported afterwards; importing torch (through the runner)
+# a second time in one process crashes, so everything the plugin imports is imported here first
+import baselines.registry  # noqa: F401, E402
+import bench.paired  # noqa: F401, E402
+import bench.runner  # noqa: F401, E402
+import cv2  # noqa: E402
+
+pytest_plugins = ["pytester"]
+
+DELTAS = {"near": lambda i: 5, "far": lambda i: 10, "mixed": lambda i: 5 if i % 2 == 0 else 20}
+PSNR_GAP = 20 * math.log10(2)  # PSNR(near) − PSNR(far), every frame
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    """8 procedural clips of 32² (6 in the train split, which the expectation files score) + external results."""
+    root = tmp_path_factory.mktemp("plugin")
+    data = root / "dancing"
+    subprocess.run([sys.executable, "-m", "harmonizer.data", "build", "--out", str(data), "--clips", "8",
+                    "--size", "32", "--frames", "2", "--seed", "0", "--workers", "1", "--no-progress"],
+                   check=True, capture_output=True)
+    from harmonizer.data.format import list_clips, read_clip
+
+    cut_psnr = []
+    for i, (split, cid) in enumerate(c for c in list_clips(data) if c[0] == "train"):
+        clip = read_clip(data, split, cid)
+        gt = clip.gt.astype(np.int16)
+        err = ((clip.composite / 255.0 - clip.gt / 255.0) ** 2).mean(axis=(1, 2, 3))
+        cut_psnr.append(float(np.mean(10 * np.log10(1 / err))))
+        for method, delta in DELTAS.items():
+            out = np.where(gt < 128, gt + delta(i), gt - delta(i)).astype(np.uint8)
+            folder = root / "outputs" / method / cid
+            folder.mkdir(parents=True)
+            for t, frame in enumerate(out):
+                cv2.imwrite(str(folder / f"{t:03d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    return {"data": data, "outputs": root / "outputs", "cut_and_paste_psnr": cut_psnr}
+
+
+def write_toml(pytester, tiny_data, expectations: str, name="expect.toml", scoring='flow = "gt"') -> Path:
+    text = f"""# expectations for the plugin test
+[dataset]
+path = "{tiny_data['data']}"
+split = "train"
+
+[scoring]
+{scoring}
+
+[methods]
+cut_and_paste = "cut_and_paste"
+near = {{ external = "{tiny_data['outputs'] / 'near'}" }}
+far = {{ external = "{tiny_data['outputs'] / 'far'}" }}
+mixed = {{ external = "{tiny_data['outputs'] / 'mixed'}" }}
+
+[expectations]
+{expectations}
+"""
+    path = pytester.path / name
+    path.write_text(text)
+    return path
+
+
+def test_verdicts_follow_the_known_offsets(pytester, tiny_data):
+    near_psnr = -20 * math.log10(5 / 255)
+    assert max(tiny_data["cut_and_paste_psnr"]) < near_psnr - 1  # precondition, measured with NumPy above
+    toml = write_toml(pytester, tiny_data, "\n".join([
+        'holds = "near.psnr > far.psnr + 5"',
+        'ratio_holds = "near.mse < 0.5 * far.mse"',
+        'beats_cut = "near.psnr > cut_and_paste.psnr"',
+        'contradicted = "near.psnr > far.psnr + 7"',
+        'ratio_contradicted = "near.mse < 0.2 * far.mse"',
+        'unresolved = "mixed.psnr > far.psnr"',
+    ]))
+    result = pytester.runpytest("--harmonization", str(toml), "-rA")
+    result.assert_outcomes(passed=3, failed=3)
+    out = result.stdout.str()
+    for name in ("holds", "ratio_holds", "beats_cut"):
+        assert f"PASSED {toml.name}::{name}" in out or f"::{name} PASSED" in out
+    # contradicted: the message has the measured difference (6.0206 − 7 dB) and its interval
+    result.stdout.fnmatch_lines([f"*contradicted: 'near.psnr > far.psnr + 7'*= {PSNR_GAP - 7:+.4g} (dB*"
+                                 f"[[]{PSNR_GAP - 7:+.4g}, {PSNR_GAP - 7:+.4g}] over 6 clips*"])
+    result.stdout.fnmatch_lines([f"*holds: 'near.psnr > far.psnr + 5'*= {PSNR_GAP - 5:+.4g} (dB*"])
+    result.stdout.fnmatch_lines(["*contradicted: 'near.mse < 0.2 * far.mse'*"])
+    result.stdout.fnmatch_lines(["*unresolved: 'mixed.psnr > far.psnr'*paired interval includes 0*"])
+    assert "results in" in out and (pytester.path / "expect.results" / "results.csv").exists()
+
+
+def test_results_are_cached_across_sessions(pytester, tiny_data):
+    toml = write_toml(pytester, tiny_data, 'holds = "near.psnr > far.psnr + 5"', scoring='flow = "gt"\nmetrics = ["psnr"]')
+    pytester.runpytest("--harmonization", str(toml)).assert_outcomes(passed=1)
+    manifest = pytester.path / "expect.results" / "manifest.json"
+    assert json.loads(manifest.read_text())["scored_pairs"] == 4 * 6
+    pytester.runpytest("--harmonization", str(toml)).assert_outcomes(passed=1)
+    again = json.loads(manifest.read_text())
+    assert again["scored_pairs"] == 0 and again["resumed_pairs"] == 4 * 6
+
+
+def test_only_the_expectations_are_collected(pytester, tiny_data):
+    pytester.makepyfile(test_other="def test_other():\n    assert False\n")
+    toml = write_toml(pytester, tiny_data, 'holds = "near.psnr > far.psnr + 5"', scoring='flow = "gt"\nmetrics = ["psnr"]')
+    pytester.runpytest("--harmonization", str(toml)).assert_outcomes(passed=1)
+    pytester.runpytest("--harmonization", str(toml), "test_other.py").assert_outcomes(passed=1, failed=1)
+
+
+@pytest.mark.parametrize("line, expected", [
+    ('bad = "near.psnr > > far.psnr"', "line 17: expectations.bad: cannot read*"),
+    ('bad = "near.psnr >> far.psnr"', "line 17: expectations.bad: *must be one comparison*"),
+    ('bad = "near.psnr > far.ssim"', "line 17: expectations.bad: *compares psnr with ssim*"),
+    ('bad = "gan.psnr > far.psnr"', "line 17: expectations.bad: method 'gan' is not in [[]methods]*"),
+    ('bad = "near.psnr > far.psnr * far.psnr"', "line 17: expectations.bad: *not a linear comparison*"),
+    ('bad = "near.psnr"', "line 17: expectations.bad: *must be one comparison*"),
+    ('bad = 3', "line 17: expectations.bad: must be a string*"),
+    ('bad = "near.psnr > far.psnr" oops', "*not valid TOML*line 17*"),
+])
+def test_malformed_file_is_a_usage_error_naming_the_line(pytester, tiny_data, line, expected):
+    toml = write_toml(pytester, tiny_data, 'ok = "near.psnr > far.psnr"\n' + line)
+    assert toml.read_text().splitlines()[16].startswith("bad")  # line 17 is the bad one
+    result = pytester.runpytest("--harmonization", str(toml))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{toml}*{expected}"])
+
+
+def test_unknown_key_is_a_usage_error_naming_it(pytester, tiny_data):
+    toml = write_toml(pytester, tiny_data, 'ok = "near.psnr > far.psnr"', scoring='flwo = "gt"')
+    result = pytester.runpytest("--harmonization", str(toml))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{toml}, line 7: scoring.flwo: unknown key*"])
