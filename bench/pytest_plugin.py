@@ -103,10 +103,10 @@ class ExpectationItem(pytest.Item):
         if d is not None:
             self.user_properties += [("diff_mean", d.diff_mean), ("ci_low", d.ci_low), ("ci_high", d.ci_high),
                                      ("n_clips", d.n_clips)]
-        self.add_report_section("call", "harmonization",
-                                f"{self.outcome.message()}\nresults: {spec.scoring['results'] / 'results.csv'}")
+        text = f"{self.outcome.message()}\nresults: {spec.scoring['results'] / 'results.csv'}"
         if not self.outcome.passed:
-            raise ExpectationFailed(self.outcome.message())
+            raise ExpectationFailed(text)
+        self.add_report_section("call", "harmonization", text)  # shown with -rP / -rA
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ExpectationFailed):

@@ -143,3 +143,22 @@ def test_unknown_key_is_a_usage_error_naming_it(pytester, tiny_data):
     result = pytester.runpytest("--harmonization", str(toml))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{toml}, line 7: scoring.flwo: unknown key*"])
+
+
+@pytest.mark.parametrize("example", sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.toml")),
+                         ids=lambda p: p.name)
+def test_example_files_are_valid(tmp_path, example):
+    """Each example under examples/ reads without error once its folders exist (they are the user's data)."""
+    import tomllib
+
+    from bench.expectations import load_expectations
+
+    copy = tmp_path / "examples" / example.name
+    copy.parent.mkdir()
+    copy.write_text(example.read_text())
+    data = tomllib.loads(example.read_text())
+    folders = [data["dataset"]["path"]] + [m["external"] for m in data["methods"].values() if isinstance(m, dict)]
+    for folder in folders:
+        (copy.parent / folder).mkdir(parents=True, exist_ok=True)
+    spec = load_expectations(copy)
+    assert len(spec.expectations) == len(data["expectations"]) >= 2
