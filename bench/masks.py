@@ -125,11 +125,29 @@ def stability(masks: np.ndarray) -> np.ndarray:
     return np.array([iou(masks[t], masks[t + 1]) for t in range(len(masks) - 1)])
 
 
-def polygon_mask(shape: tuple[int, int], polygons: list) -> np.ndarray:
-    """Rasterise polygons (lists of ``[x, y]`` pixel vertices) into one ``H×W`` bool mask."""
+def warped_stability(frames: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """IoU of every mask with the previous one carried along the flow (DIS, estimated on the frames), ``T−1``
+    values: unlike :func:`stability` it does not penalise a person for walking, only the mask for flickering."""
+    import torch
+
+    from bench.datasets import frames_to_tensor
+    from bench.flow import get_estimator
+    from harmonizer.warp import backward_warp
+
+    video = frames_to_tensor(frames)
+    flow_bw = get_estimator("dis").estimate(video[1:], video[:-1])  # frame t → t−1
+    previous = torch.from_numpy(np.ascontiguousarray(masks[:-1])).float().unsqueeze(1)
+    carried = backward_warp(previous, flow_bw, mode="nearest")[:, 0].numpy() > 0.5
+    return np.array([iou(carried[t], masks[t + 1]) for t in range(len(masks) - 1)])
+
+
+def polygon_mask(shape: tuple[int, int], polygons: list, scale: float = 1.0) -> np.ndarray:
+    """Rasterise polygons (lists of ``[x, y]`` vertices at pixel centres) into one ``H×W`` bool mask; ``scale``
+    maps them to a resized frame (``(x + 0.5) · scale − 0.5``, pixel centres to pixel centres)."""
     canvas = np.zeros(shape, np.uint8)
     for poly in polygons:
-        cv2.fillPoly(canvas, [np.round(np.asarray(poly, float)).astype(np.int32)], 1)
+        points = (np.asarray(poly, float) + 0.5) * scale - 0.5
+        cv2.fillPoly(canvas, [np.round(points).astype(np.int32)], 1)
     return canvas.astype(bool)
 
 
@@ -164,3 +182,182 @@ def contact_sheet(path: str | Path, frames: np.ndarray, masks: np.ndarray, *, co
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+# --- masks of the fetched footage (bench.media), cached beside it ---------------------------------------------------
+
+MASKS_VERSION = 1  # bump when an extractor changes: cached masks of an older version are recomputed
+FOOTAGE = {  # file stem in the media manifest → how its people are masked, and the scale it is read at
+    "vtest": {"extractor": "background_model", "scale": 0.5},
+    "carphone_pristine": {"extractor": "grabcut_face", "scale": 1.0},
+}
+
+
+def read_footage(path: str | Path, scale: float = 1.0) -> np.ndarray:
+    """All frames of a video, resized by ``scale`` (area interpolation)."""
+    from bench import video_io
+
+    frames = video_io.read_frames(path)
+    if scale == 1.0:
+        return frames
+    return np.stack([cv2.resize(f, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) for f in frames])
+
+
+def footage_masks(media: str | Path, name: str, *, progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``(frames, masks)`` of fetched footage ``name`` (a key of :data:`FOOTAGE`) at its read scale.  The masks are
+    cached in ``media/masks/<name>.npz``, keyed by the source's sha256, the extractor, the scale and
+    :data:`MASKS_VERSION`, so a second build reads them back."""
+    from bench.media import load_manifest, media_files
+    from harmonizer.atomic import atomic_path
+
+    if name not in FOOTAGE:
+        raise KeyError(f"no mask recipe for footage '{name}'; known: {', '.join(FOOTAGE)}")
+    recipe = FOOTAGE[name]
+    files = media_files(media, "people")
+    if name not in files:
+        raise FileNotFoundError(f"{media}: the media manifest has no '{name}' footage; run python -m bench.media fetch "
+                                f"--out {media}")
+    digest = next(i["sha256"] for i in load_manifest(media)["items"] if Path(i["file"]).stem == name)
+    key = f"{digest}:{recipe['extractor']}:{recipe['scale']}:v{MASKS_VERSION}"
+    frames = read_footage(files[name], recipe["scale"])
+    cache = Path(media) / "masks" / f"{name}.npz"
+    if cache.is_file():
+        with np.load(cache) as stored:
+            if str(stored["key"]) == key and stored["shape"].tolist() == list(frames.shape[:3]):
+                return frames, np.unpackbits(stored["bits"])[: frames[..., 0].size].reshape(frames.shape[:3]) > 0
+    masks = EXTRACTORS[recipe["extractor"]](frames, progress=progress)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(cache) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez_compressed(f, key=key, shape=np.array(masks.shape), bits=np.packbits(masks))
+    return frames, masks
+
+
+def _crop(frames: np.ndarray, box: tuple[int, int, int], size: tuple[int, int], nearest: bool = False):
+    x, y, side = box
+    interp = cv2.INTER_NEAREST if nearest else cv2.INTER_AREA
+    crop = frames[:, y:y + side, x:x + side]
+    return np.stack([cv2.resize(f.astype(np.uint8), (size[1], size[0]), interpolation=interp) for f in crop])
+
+
+def person_boxes(masks: np.ndarray, min_px: int) -> list[tuple[int, int, int]]:
+    """Square crops ``(x, y, side)`` around each person of the middle mask (largest first) that hold the person
+    whole in every frame: nobody touches the crop's border, and the crop never holds fewer than ``min_px``."""
+    h, w = masks.shape[1:3]
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(masks[len(masks) // 2].astype(np.uint8))
+    boxes = []
+    for k in np.argsort(-stats[1:, cv2.CC_STAT_AREA]) + 1:
+        bx, by, bw, bh, area = stats[k]
+        if area < min_px or bh < bw:  # people stand taller than wide
+            continue
+        side = int(min(h, w, max(48, round(1.6 * max(bw, bh)))))
+        x = int(np.clip(bx + bw // 2 - side // 2, 0, w - side))
+        y = int(np.clip(by + bh // 2 - side // 2, 0, h - side))
+        window = masks[:, y:y + side, x:x + side]
+        border = np.concatenate([window[:, 0], window[:, -1], window[:, :, 0], window[:, :, -1]], axis=1)
+        if border.mean() > 0.01 or (window.reshape(len(window), -1).sum(1) < min_px).any():
+            continue
+        boxes.append((x, y, side))
+    return boxes
+
+
+def people_clips(media: str | Path, name: str, count: int, *, length: int, size: tuple[int, int],
+                 frame_range: tuple[int, int | None] = (0, None), min_px: int = 150) -> list[dict]:
+    """Up to ``count`` clips of ``length`` frames of people in fetched footage ``name``, their starts spread evenly
+    over ``frame_range``, each a square crop resized to ``size``: ``{"footage", "start", "box", "gt", "mask",
+    "mask_method"}`` (``box`` = ``[x, y, side]`` at the footage's read scale).  Footage whose recipe is the
+    background model (people walking through a wide view) is cropped around one whole person
+    (:func:`person_boxes`); the others (one person filling the view) are centre-cropped."""
+    frames, masks = footage_masks(media, name)
+    recipe, file = FOOTAGE[name], next(p for s, p in _people_files(media).items() if s == name)
+    lo, hi = frame_range[0], min(frame_range[1] or len(frames), len(frames)) - length
+    clips = []
+    for t0 in np.linspace(lo, hi, max(count * 2, 2) if recipe["extractor"] == "background_model" else count):
+        t0 = int(round(t0))
+        window = slice(t0, t0 + length)
+        if recipe["extractor"] == "background_model":
+            boxes = person_boxes(masks[window], min_px)
+            if not boxes:
+                continue
+            box = boxes[0]
+        else:
+            side = min(frames.shape[1:3])
+            box = ((frames.shape[2] - side) // 2, (frames.shape[1] - side) // 2, side)
+        clips.append({"footage": file.name, "start": t0, "box": list(box), "mask_method": recipe["extractor"],
+                      "gt": _crop(frames[window], box, size),
+                      "mask": _crop(masks[window], box, size, nearest=True).astype(bool)})
+        if len(clips) == count:
+            break
+    return clips
+
+
+def _people_files(media):
+    from bench.media import media_files
+
+    return media_files(media, "people")
+
+
+def evaluate(media: str | Path, hand_masks: str | Path, out: str | Path) -> dict:
+    """Mask quality of every :data:`FOOTAGE` recipe: IoU against the hand-drawn masks (inside each one's region),
+    stability and flow-warped stability over all frames; writes ``out/mask_quality.json`` and a contact sheet
+    per footage (``out/masks-<name>.png``: extractor outline magenta, hand polygon green)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    hand = load_hand_masks(hand_masks)
+    report = {"hand_masks": str(hand_masks), "footage": {}}
+    for name, recipe in FOOTAGE.items():
+        frames, masks = footage_masks(media, name)
+        scale = recipe["scale"]
+        entries, tiles = [], []
+        for entry in (e for e in hand if Path(e["footage"]).stem == name):
+            t = entry["frame"]
+            x, y, w, h = (int(round(v * scale)) for v in entry["region"])
+            truth = polygon_mask(masks.shape[1:], entry["polygons"], scale=scale)[y:y + h, x:x + w]
+            found = masks[t, y:y + h, x:x + w]
+            entries.append({"frame": t, "region": entry["region"], "iou": iou(found, truth)})
+            tile = frames[t, y:y + h, x:x + w].copy()
+            for m, colour in ((found, (255, 0, 255)), (truth, (0, 255, 0))):
+                contours, _ = cv2.findContours(m.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+                cv2.drawContours(tile, contours, -1, colour, 1)
+            tiles.append(cv2.resize(tile, (160, round(160 * h / w)), interpolation=cv2.INTER_NEAREST))
+        plain, warped = stability(masks), warped_stability(frames, masks)
+        report["footage"][name] = {
+            "extractor": recipe["extractor"], "scale": scale, "frames": int(len(masks)), "hand_masks": entries,
+            "iou_mean": float(np.mean([e["iou"] for e in entries])) if entries else None,
+            "stability_mean": float(plain.mean()), "stability_p05": float(np.percentile(plain, 5)),
+            "warped_stability_mean": float(warped.mean()), "warped_stability_p05": float(np.percentile(warped, 5))}
+        if tiles:
+            height = max(t.shape[0] for t in tiles)
+            row = np.concatenate([np.pad(t, ((0, height - t.shape[0]), (0, 4), (0, 0))) for t in tiles], axis=1)
+            cv2.imwrite(str(out / f"hand-{name}.png"), cv2.cvtColor(row, cv2.COLOR_RGB2BGR))
+        contact_sheet(out / f"masks-{name}.png", frames, masks, columns=8,
+                      title=f"{name}: {recipe['extractor']} masks (read at scale {scale})")
+    from harmonizer.atomic import write_json_atomic
+
+    write_json_atomic(out / "mask_quality.json", report, indent=2)
+    return report
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.masks", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    cmd = sub.add_parser("evaluate", help="IoU against hand-drawn masks, stability, contact sheets")
+    cmd.add_argument("--media", default="media")
+    cmd.add_argument("--hand", default="docs/data/hand_masks.json")
+    cmd.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    report = evaluate(args.media, args.hand, args.out)
+    for name, r in report["footage"].items():
+        ious = ", ".join(f"{e['iou']:.3f}" for e in r["hand_masks"])
+        print(f"{name}: IoU vs hand {r['iou_mean']:.3f} ({ious}); "
+              f"stability {r['stability_mean']:.3f} (p05 {r['stability_p05']:.3f}); "
+              f"flow-warped {r['warped_stability_mean']:.3f} (p05 {r['warped_stability_p05']:.3f})")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

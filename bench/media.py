@@ -263,7 +263,7 @@ def main(argv=None) -> int:
     group.add_argument("--require-debian", action="store_true", help="fail when a Debian package cannot be had")
     args = parser.parse_args(argv)
     try:
-        manifest = fetch(args.out, debian=False if args.no_debian else (True if args.require_debian else None))
+        manifest = fetch(args.out, PACKAGES, debian=False if args.no_debian else (True if args.require_debian else None))
     except MediaError as exc:
         print(exc, file=sys.stderr)
         return 1

