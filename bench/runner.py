@@ -32,8 +32,10 @@ from tqdm import tqdm
 
 from bench.datasets import ClipError, ExternalMethod, VideoSample, open_dataset
 from bench.metrics import DEFAULT_PROTOCOL, MetricSpec, evaluate_clip, get_metric, metrics_for
+from bench.identity import method_identity, refresh_changed_methods
 from bench.summary import RESULT_COLUMNS
 from harmonizer.atomic import atomic_path, write_text_atomic
+from harmonizer.outputs import claim_dir, finish_dir
 
 
 def resolve_metrics(metrics: list[str] | tuple[str, ...] | None = None, protocol: str = DEFAULT_PROTOCOL,
@@ -179,8 +181,12 @@ def environment() -> dict:
 def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str | None = "dis",
                   metrics: list[str] | None = None, *, protocol: str = DEFAULT_PROTOCOL,
                   flow_options: dict | None = None, on_error: str = "raise", progress: bool = True,
-                  extra_config: dict | None = None) -> Path:
+                  extra_config: dict | None = None, overwrite: bool = False) -> Path:
     """Score ``methods`` (label → method object) on ``dataset`` (a reader or a folder) into ``out_dir``.
+
+    ``out_dir`` is a harmonizer.outputs folder (a user's folder is refused; ``overwrite`` starts afresh, keeping
+    files the suite did not write); a method whose identity (bench.identity: weights, settings, external files)
+    differs from the one that scored its part files is scored again.
 
     Returns ``out_dir``, holding ``results.csv``, ``manifest.json`` and ``parts/``.  See the module docstring for
     flow, resume and NaN handling; ``extra_config`` is recorded as-is in the manifest (e.g. method options).
@@ -193,7 +199,9 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
     reader = open_dataset(dataset) if isinstance(dataset, (str, os.PathLike)) else dataset
     specs = resolve_metrics(metrics, protocol)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    claim_dir(out_dir, kind="bench-results", resume=True, overwrite=overwrite, legacy=("run_config.json",),
+              inputs=[getattr(reader, "root", None)] + [m.root for m in methods.values() if isinstance(m, ExternalMethod)])
+    identities = {label: method_identity(m) for label, m in methods.items()}
     flow_source = _FlowSource(flow, flow_options or {})
     config = {"dataset": {"name": reader.name, "kind": getattr(reader, "kind", type(reader).__name__),
                           "root": str(getattr(reader, "root", ""))},
@@ -207,8 +215,10 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
               # what decided each output where a method says (e.g. the GAN's mask_mode and blend)
               "method_settings": {label: dict(m.settings) for label, m in methods.items()
                                   if isinstance(getattr(m, "settings", None), dict)},
+              "method_identity": identities,
               **(extra_config or {})}
     _check_resume_config(out_dir, config)
+    refresh_changed_methods(out_dir / "parts", identities, lambda label: out_dir / "parts" / _clip_key(label))
     clip_ids = reader.clip_ids()
     labels = list(methods)
     errors, scored, resumed = [], 0, 0
@@ -244,6 +254,7 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
                 "nan_counts": nan_counts, "errors": errors, "results": results.name,
                 "method_seconds": {k: round(v, 3) for k, v in method_seconds.items()}}
     write_text_atomic(out_dir / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+    finish_dir(out_dir)
     return out_dir
 
 

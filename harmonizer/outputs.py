@@ -41,7 +41,7 @@ from typing import Iterable, Iterator
 from harmonizer.atomic import MARKER, OutputError, swap_directory, temp_sibling, write_json_atomic
 
 __all__ = ["MARKER", "OutputError", "read_marker", "foreign_entries", "owned_entries", "check_separate",
-           "claim_dir", "finish_dir", "output_dir", "fresh_output_dir", "remove_owned", "check_output_file"]
+           "claim_dir", "finish_dir", "mark_dir", "output_dir", "fresh_output_dir", "remove_owned", "check_output_file"]
 
 SUITE = "video-harmonization-suite"
 _TEMP_PREFIX = ".tmp-"  # harmonizer.atomic's temporaries: always the suite's
@@ -152,11 +152,12 @@ def _refuse_unmarked(folder: Path, legacy: Iterable[str]) -> None:
 
 
 def claim_dir(folder: str | os.PathLike, *, kind: str, inputs: Iterable = (), overwrite: bool = False,
-              resume: bool = False, legacy: Iterable[str] = ()) -> Path:
+              resume: bool = False, legacy: Iterable[str] = (), adopt: bool = False) -> Path:
     """Open ``folder`` for writing a ``kind`` output (rules in the module docstring) and mark it ``open``.
 
     ``resume``: a marked folder of this kind is continued.  ``overwrite``: the suite's entries are removed first.
-    ``legacy``: names whose presence marks a folder written before markers existed (adopted as the suite's).
+    ``legacy``: names whose presence marks a folder written before markers existed (adopted as the suite's);
+    ``adopt``: the caller knows an unmarked folder is the suite's (e.g. a pipeline step with a stamp).
     Call :func:`finish_dir` when done (or use :func:`output_dir`)."""
     folder = Path(folder)
     check_separate(folder, inputs)
@@ -164,7 +165,8 @@ def claim_dir(folder: str | os.PathLike, *, kind: str, inputs: Iterable = (), ov
         raise OutputError(f"{folder} is a file, not a folder; choose a folder name")
     marker = read_marker(folder)
     if marker is None:
-        _refuse_unmarked(folder, legacy)
+        if not adopt:
+            _refuse_unmarked(folder, legacy)
         foreign: set[str] = set()  # empty, or a legacy suite folder: everything in it is the suite's
     else:
         if marker.get("kind") != kind:
@@ -187,6 +189,14 @@ def finish_dir(folder: str | os.PathLike) -> None:
     marker = read_marker(folder)
     if marker is not None and marker.get("open"):
         _write_marker(folder, marker["kind"], open_=False, foreign=set(marker.get("foreign", [])))
+
+
+def mark_dir(folder: str | os.PathLike, **claim_options) -> Path:
+    """Check and mark ``folder`` like :func:`claim_dir` (``resume`` implied) without tracking the writer's files:
+    for a folder several processes write at once (each of its sub-folders may be claimed on its own)."""
+    folder = claim_dir(folder, resume=True, **claim_options)
+    finish_dir(folder)
+    return folder
 
 
 @contextmanager

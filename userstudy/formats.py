@@ -20,6 +20,7 @@ counting the header as line 1) and says what is wrong.
 """
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ class Answers:
     kind: str
     table: pd.DataFrame  # string columns, RANKING_COLUMNS or PAIRWISE_COLUMNS (+ label columns)
     source: str = "<table>"
+    from_file: bool = False  # rows are a file's lines (header = line 1), for error messages
 
     @property
     def simulated(self) -> bool:
@@ -114,12 +116,26 @@ def parse_ranking(text: str, *, methods: Iterable[str] | None = None, where: str
 def _check_known(names: Sequence[str], methods: Iterable[str] | None, where: str) -> None:
     if methods is None:
         return
-    known = set(methods)
+    known = sorted(set(methods))
     for name in names:
         if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
             raise AnswersFormatError(
-                f"{where}: method {name!r} is not in the study's plan (methods: {', '.join(sorted(known))})"
+                f"{where}: method {name!r} is not in the study's plan (methods: {', '.join(known)}){hint}"
             )
+
+
+def check_methods(answers: Answers, methods: Iterable[str]) -> Answers:
+    """Every method an answers table names must be one of ``methods``; the error names the row (the file's
+    line) and suggests the closest known name, so a typo is never fitted as an extra method."""
+    methods = list(methods)
+    t = answers.table
+    for i in range(len(t)):
+        where = _row_label(answers.source, i, answers.from_file)
+        names = t["ranking"].iat[i].split(">") if answers.kind == "ranking" else [t["left"].iat[i], t["right"].iat[i]]
+        _check_known(names, methods, where)
+    return answers
 
 
 def detect_kind(columns: Iterable[str], source: str = "<table>") -> str:
@@ -197,7 +213,7 @@ def validate_answers(
             raise AnswersFormatError(f"{where}: simulated must be 'true' or 'false', not {rec['simulated']!r}")
         if rec.get("utilities"):
             parse_utilities(rec["utilities"], where)
-    return Answers(kind=kind, table=clean, source=source)
+    return Answers(kind=kind, table=clean, source=source, from_file=from_file)
 
 
 def read_answers(path: str | os.PathLike, *, methods: Iterable[str] | None = None, kind: str | None = None) -> Answers:

@@ -93,7 +93,9 @@ def test_resume_skips_scored_clips_and_survives_interruption(data, tmp_path):
     # a half-written temporary from a crash elsewhere must be ignored
     (res / "parts" / "darken" / ".tmp-dead-c1.csv").write_text("darken,x,c1,0,mse,")
 
-    out = run_benchmark(methods(), data, res, flow="gt", metrics=metrics, progress=False)
+    # the same method (same class: another one would be rescored, bench.identity), now never dying
+    out = run_benchmark({"cut_and_paste": get_method("cut_and_paste"), "darken": DarkenButDieOn(float("nan"))}, data,
+                        res, flow="gt", metrics=metrics, progress=False)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["resumed_pairs"] == 3 and manifest["scored_pairs"] == 3
     df = pd.read_csv(out / "results.csv", dtype={"clip": str})
@@ -102,7 +104,8 @@ def test_resume_skips_scored_clips_and_survives_interruption(data, tmp_path):
     fresh = run_benchmark(methods(), data, tmp_path / "fresh", flow="gt", metrics=metrics, progress=False)
     pd.testing.assert_frame_equal(df, pd.read_csv(fresh / "results.csv", dtype={"clip": str}))
 
-    again = run_benchmark(methods(), data, res, flow="gt", metrics=metrics, progress=False)
+    again = run_benchmark({"cut_and_paste": get_method("cut_and_paste"), "darken": DarkenButDieOn(float("nan"))},
+                          data, res, flow="gt", metrics=metrics, progress=False)
     assert json.loads((again / "manifest.json").read_text())["scored_pairs"] == 0
     with pytest.raises(ValueError, match="different run"):
         run_benchmark(methods(), data, res, flow="gt", metrics=["psnr"], progress=False)
