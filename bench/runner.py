@@ -33,6 +33,7 @@ from tqdm import tqdm
 from bench.datasets import ClipError, ExternalMethod, VideoSample, open_dataset
 from bench.metrics import DEFAULT_PROTOCOL, MetricSpec, evaluate_clip, get_metric, metrics_for
 from bench.identity import method_identity, refresh_changed_methods
+from bench.protocols import get_steps
 from bench.summary import RESULT_COLUMNS
 from harmonizer.atomic import atomic_path, write_text_atomic
 from harmonizer.outputs import claim_dir, finish_dir
@@ -55,10 +56,12 @@ def resolve_metrics(metrics: list[str] | tuple[str, ...] | None = None, protocol
 
 
 class _FlowSource:
-    """Backward (and forward) flow of a clip: stored ground truth, or estimated once per clip."""
+    """Backward (and forward) flow of a clip: stored ground truth, or estimated once per clip — on the ground truth
+    when the clip has one, else on the composite; ``frames="composite"`` (the ``lai`` protocol) always on the
+    composite, the input video."""
 
-    def __init__(self, name: str | None, options: dict):
-        self.name, self.options = name, dict(options)
+    def __init__(self, name: str | None, options: dict, frames: str = "gt_else_composite"):
+        self.name, self.options, self.frames = name, dict(options), frames
         self._estimator = None
         self.description = {"name": name}
         if name not in (None, "gt"):
@@ -75,8 +78,8 @@ class _FlowSource:
                 return {}
             return {"flow_bw": sample.flow_bw, "valid_bw": sample.valid_bw,
                     "flow_fw": sample.flow_fw, "valid_fw": sample.valid_fw}
-        frames = sample.gt if sample.gt is not None else sample.composite
-        bw, fw = self._estimator.clip_flows(frames)
+        use_gt = sample.gt is not None and self.frames != "composite"
+        bw, fw = self._estimator.clip_flows(sample.gt if use_gt else sample.composite)
         return {"flow_bw": bw, "valid_bw": None, "flow_fw": fw, "valid_fw": None}
 
 
@@ -197,18 +200,24 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
     if not methods:
         raise ValueError("no methods to score")
     reader = open_dataset(dataset) if isinstance(dataset, (str, os.PathLike)) else dataset
+    steps = get_steps(protocol)  # the protocol's reading, flow frames, pairs and aggregates (bench.protocols)
+    if metrics is None and getattr(reader, "temporal_only", False):  # e.g. CO2Net's TL-task pairs
+        metrics = [n for n, s in metrics_for(protocol).items() if s.temporal]
     specs = resolve_metrics(metrics, protocol)
     out_dir = Path(out_dir)
     claim_dir(out_dir, kind="bench-results", resume=True, overwrite=overwrite, legacy=("run_config.json",),
               inputs=[getattr(reader, "root", None)] + [m.root for m in methods.values() if isinstance(m, ExternalMethod)])
     identities = {label: method_identity(m) for label, m in methods.items()}
-    flow_source = _FlowSource(flow, flow_options or {})
+    flow_source = _FlowSource(flow, flow_options or {}, frames=steps.flow_frames)
     config = {"dataset": {"name": reader.name, "kind": getattr(reader, "kind", type(reader).__name__),
                           "root": str(getattr(reader, "root", ""))},
               "flow": {"estimator": flow, "settings": flow_source.description,
                        "frames": "stored ground-truth flow" if flow == "gt"
-                       else "estimated on gt frames if present, else on the composite"},
+                       else "estimated on the composite (the input video)" if steps.flow_frames == "composite"
+                       else "estimated on gt frames if present, else on the composite",
+                       "peer_flow": steps.peer_flow},
               "protocol": protocol,
+              "protocol_steps": steps.describe(),
               "metrics": {n: {"needs": sorted(s.needs), "higher_is_better": s.higher_is_better, "scale": s.scale}
                           for n, s in specs.items()},
               "methods": {label: f"{type(m).__module__}.{type(m).__name__}" for label, m in methods.items()},

@@ -6,9 +6,13 @@ percentile bootstrap that resamples *clips* with replacement (frames of a clip a
 not independent), recomputing that pooled mean each time.  The resampled clip
 indices come from ``numpy.random.default_rng(seed)`` and are the same for every
 method, so intervals of methods scored on the same clips are paired draws.
+Where the results' protocol (``manifest.json``, bench.protocols) forms a figure as the mean of per-clip means
+(VideoTripletTransformer's (f)R-RTC, Lai et al.'s warping error), each clip counts once: its frames are averaged
+first.  :func:`protocol_header` is the line ``bench summary`` prints above the table.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,11 +68,56 @@ def bootstrap_pooled_mean(values: np.ndarray, clip_codes: np.ndarray, n_clips: i
     return mean, float(low), float(high)
 
 
-def summarize(results_dir: str | os.PathLike | pd.DataFrame, config: SummaryConfig | None = None) -> pd.DataFrame:
+def read_protocol(results: str | os.PathLike) -> dict:
+    """The protocol a results folder was scored with, from its ``manifest.json``: ``name``, ``title``, per-metric
+    ``aggregates`` (``"frames"`` / ``"clips"``), the flow ``estimator``, the ``frames`` it ran on and the peer's
+    own estimator (``peer_flow``).  A folder without one (or older results) is the default, ``paper``."""
+    path = Path(results)
+    manifest = (path if path.is_dir() else path.parent) / "manifest.json"
+    try:
+        config = json.loads(manifest.read_text()).get("config", {})
+    except (OSError, ValueError):
+        config = {}
+    steps = config.get("protocol_steps") or {}
+    flow = config.get("flow") or {}
+    metrics = steps.get("metrics") if isinstance(steps.get("metrics"), dict) else {}
+    return {"name": config.get("protocol", "paper"), "title": steps.get("title", ""),
+            "aggregates": {m: d.get("aggregate", "frames") for m, d in metrics.items()},
+            "estimator": flow.get("estimator"), "frames": flow.get("frames"), "peer_flow": flow.get("peer_flow")}
+
+
+def protocol_header(info: dict) -> str:
+    """One line naming the protocol, its flow (beside the peer's) and which figures are means of clip means."""
+    text = f"protocol: {info['name']}" + (f" ({info['title']})" if info.get("title") else "")
+    if info.get("estimator"):
+        text += f"; flow: {info['estimator']}" + (f", {info['frames']}" if info.get("frames") else "")
+        if info.get("peer_flow"):
+            text += f" (the peer's: {info['peer_flow']})"
+    per_clip = sorted(m for m, a in info.get("aggregates", {}).items() if a == "clips")
+    if per_clip:
+        text += f"; mean of per-clip means: {', '.join(per_clip)}"
+    return text
+
+
+def _clip_means(values: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
+    """The mean of each clip's non-NaN values (NaN for a clip without any), for ``aggregate="clips"`` metrics."""
+    ok = ~np.isnan(values)
+    sums = np.bincount(codes[ok], weights=values[ok], minlength=n)
+    counts = np.bincount(codes[ok], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+def summarize(results_dir: str | os.PathLike | pd.DataFrame, config: SummaryConfig | None = None, *,
+              aggregates: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per (method, metric): ``mean, ci_low, ci_high, n_clips, n_nan`` (plus ``dataset`` first when the
-    results hold more than one dataset)."""
+    results hold more than one dataset).  A metric whose protocol forms its figure as the mean of per-clip means
+    (``aggregates[metric] == "clips"``; read from the folder's manifest when not given) is reduced to one value
+    per clip first; every other metric pools its frames."""
     config = config or SummaryConfig()
     df = results_dir if isinstance(results_dir, pd.DataFrame) else read_results(results_dir)
+    if aggregates is None:
+        aggregates = {} if isinstance(results_dir, pd.DataFrame) else read_protocol(results_dir)["aggregates"]
     by = ["method", "metric"]
     multi = df["dataset"].nunique() > 1
     if multi:
@@ -81,8 +130,11 @@ def summarize(results_dir: str | os.PathLike | pd.DataFrame, config: SummaryConf
         if n not in draws:
             draws[n] = np.random.default_rng(config.seed).integers(0, n, size=(config.n_boot, n))
         values = group["value"].to_numpy(dtype=float)
+        n_nan = int(np.isnan(values).sum())
+        if aggregates.get(key[-1]) == "clips":
+            values, codes = _clip_means(values, codes, n), np.arange(n)
         mean, low, high = bootstrap_pooled_mean(values, codes, n, draws[n], config.confidence)
-        rows.append((*key, mean, low, high, n, int(np.isnan(values).sum())))
+        rows.append((*key, mean, low, high, n, n_nan))
     columns = (["dataset"] if multi else []) + SUMMARY_COLUMNS
     return pd.DataFrame(rows, columns=columns)
 
@@ -94,7 +146,8 @@ def format_table(summary: pd.DataFrame, *, digits: int = 4, protocol: str = "pap
         text = f"{r['mean']:.{digits}g} [{r['ci_low']:.{digits}g}, {r['ci_high']:.{digits}g}]"
         return text + (f" ({int(r['n_nan'])} NaN)" if r["n_nan"] else "")
 
-    from bench.metrics import metrics_for  # here, not at the top: reading results needs no torch
+    import bench.protocols  # noqa: F401  (registers the peer protocols' metrics; here, as reading results needs no torch)
+    from bench.metrics import metrics_for
 
     arrow = {n: (" ↑" if s.higher_is_better else " ↓") for n, s in metrics_for(protocol).items()}
     table = summary.assign(cell=summary.apply(cell, axis=1), metric=summary["metric"].map(lambda m: m + arrow.get(m, "")))
