@@ -1,183 +1,177 @@
-"""The paper's qualitative claims, each checked against our measurements.
+"""The paper's claims (:data:`reports.specs.CLAIMS`), each checked with paired differences.
 
-A claim compares methods on one measurement (source, metric): "A is lower/higher than B, C"
-or "A is the lowest/highest among a group".  The same check runs on the paper's own numbers
-(:func:`paper_measurements`), so each row shows the evidence both ways.  The verdict uses the
-means; a second column says whether the 95% intervals also separate.
+A claim "A is higher/lower than B, C, …" is one comparison per other method.  On a bench source each
+comparison is :func:`bench.paired.paired_difference` of the two methods' per-clip means on the same clips
+(hierarchical over seeds when the results have a ``seed`` column); on a user study it is the difference
+of the two fitted scores, with the interval from the rater bootstrap of the fit (both scores from the same
+resample, so paired).  The verdict of each comparison is :func:`bench.paired.verdict`; a claim holds only
+if every comparison holds (:func:`bench.paired.combine`).  Claims on a SIMULATED study are labelled and
+counted apart from the measured ones.  The paper's own numbers are shown beside ours with whether their
+means point the claimed way (the paper gives no intervals).
 """
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from bench.paired import NOT_MEASURED, VERDICTS, PairedDifference, combine, paired_difference, verdict
 from harmonizer.atomic import write_text_atomic
-from reports.paper import PAIRWISE_WITH_D, TABLES
-from reports.tables import COLUMNS, ReportContext, fmt, lookup
+from reports.specs import CLAIMS, COLUMNS, STUDY_METRICS, ClaimSpec, paper_value
+from reports.tables import ReportContext, fmt
 
-HOLDS, FAILS, UNMEASURED = "holds", "does not hold", "not measured"
+COMPARISON_COLUMNS = ["claim", "text", "where", "table", "source", "metric", "a", "b", "direction", "diff_mean",
+                      "diff_ci_low", "diff_ci_high", "n_clips", "n_seeds", "n_raters", "n_boot", "confidence",
+                      "verdict", "claim_verdict", "simulated", "paper_a", "paper_b", "paper_agrees"]
 
 
 @dataclass(frozen=True)
-class Claim:
-    text: str  # the claim as the paper makes it
-    where: str  # section / table of the paper
-    source: str  # measurement source (see reports.tables.COLUMNS; "pairwise" for the with/without-D study)
-    metric: str
-    subject: str  # the method the claim is about
-    others: tuple[str, ...]  # the methods it is compared against
-    relation: str  # "lower" / "higher": subject vs every other; "lowest" / "highest": subject among all
-
-    def check(self, measurements: pd.DataFrame) -> tuple[str, str, str]:
-        """(verdict, evidence, intervals) for this claim on ``measurements``."""
-        methods = (self.subject,) + self.others
-        values = {m: lookup(measurements, self.source, m, self.metric) for m in methods}
-        missing = [m for m, v in values.items() if v is None or not math.isfinite(v[0])]
-        if missing:
-            return UNMEASURED, f"missing: {', '.join(missing)}", "—"
-        metric = self.metric
-        evidence = "; ".join(
-            f"{m} {fmt(v[0], metric)}" + (f" [{fmt(v[1], metric)}, {fmt(v[2], metric)}]"
-                                           if math.isfinite(v[1]) and math.isfinite(v[2]) else "")
-            for m, v in values.items())
-        lower = self.relation in ("lower", "lowest")
-        mean_s, lo_s, hi_s = values[self.subject]
-        holds = all((mean_s < values[o][0]) if lower else (mean_s > values[o][0]) for o in self.others)
-        if not all(math.isfinite(x) for v in values.values() for x in v[1:]):
-            separated = "—"
-        elif lower:
-            separated = "yes" if all(hi_s < values[o][1] for o in self.others) else "no"
-        else:
-            separated = "yes" if all(lo_s > values[o][2] for o in self.others) else "no"
-        return (HOLDS if holds else FAILS), evidence, separated
+class StudyScores:
+    """One study question's fitted scores and its rater-bootstrap draws (rows: resamples, columns: methods)."""
+    scores: dict[str, float]
+    draws: pd.DataFrame
+    n_raters: int
 
 
-def _t(table_id: str) -> tuple[str, ...]:
-    return tuple(row.method for row in TABLES[table_id])
+def study_difference(study: StudyScores, metric: str, a: str, b: str, confidence: float = 0.95
+                     ) -> PairedDifference | None:
+    """score_a − score_b of the full fit, with the percentile interval of the same difference over the
+    bootstrap resamples (resamples where either method is missing are dropped)."""
+    if a not in study.scores or b not in study.scores or a not in study.draws or b not in study.draws:
+        return None
+    diffs = (study.draws[a] - study.draws[b]).dropna().to_numpy(dtype=float)
+    if not len(diffs):
+        return None
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.quantile(diffs, [alpha, 1.0 - alpha])
+    return PairedDifference(metric, a, b, float(study.scores[a] - study.scores[b]), float(low), float(high),
+                            study.n_raters, 1, len(diffs), confidence)
 
 
-def _among(table_id: str, subject: str, drop: tuple[str, ...] = ()) -> tuple[str, ...]:
-    return tuple(m for m in _t(table_id) if m != subject and m not in drop)
+def _paper_agrees(claim: ClaimSpec, b: str) -> str:
+    pa, pb = paper_value(claim.table, claim.subject, claim.column), paper_value(claim.table, b, claim.column)
+    if pa is None or pb is None:
+        return "—"
+    return "yes" if (pa > pb if claim.direction == "higher" else pa < pb) else "no"
 
 
-CLAIMS: list[Claim] = [
-    Claim("Our method beats RealismCNN and DIH on PSNR", "Table I", "synthetic", "psnr",
-          "full", ("realism_cnn", "dih"), "higher"),
-    Claim("Our method beats RealismCNN and DIH on MSE", "Table I", "synthetic", "mse",
-          "full", ("realism_cnn", "dih"), "lower"),
-    Claim("Cut-and-paste is the most temporally consistent (lowest L_T1)",
-          "Table I", "synthetic", "lt_regional", "cut_and_paste", _among("I", "cut_and_paste"), "lowest"),
-    Claim("Our method beats RealismCNN and DIH on L_T2 (real-world-style composites)", "Table I",
-          "realworld", "lt_regional", "full", ("realism_cnn", "dih"), "lower"),
-    Claim("Our method gets the highest P-L realism score", "Table I (user study)", "study_realism", "pl_score",
-          "full", _among("I", "full"), "highest"),
-    Claim("Cut-and-paste gets the highest P-L temporal score", "Table I (user study)", "study_temporal",
-          "pl_score", "cut_and_paste", _among("I", "cut_and_paste"), "highest"),
-    Claim("The temporal loss lowers L_T1 (full vs w/o L_T)", "Table II", "synthetic", "lt_regional",
-          "full", ("no_temporal",), "lower"),
-    Claim("Training without L_T gives the best PSNR", "Table II", "synthetic", "psnr",
-          "no_temporal", _among("II", "no_temporal"), "highest"),
-    Claim("Dancing data beats static pairs (MSCOCO) and few scenes (DAVIS) on PSNR", "Table II", "synthetic",
-          "psnr", "full", ("static_data", "few_scene_data"), "higher"),
-    Claim("Few-scene (DAVIS) training gives the lowest L_T2", "Table II", "realworld", "lt_regional",
-          "few_scene_data", _among("II", "few_scene_data"), "lowest"),
-    Claim("The adversarial loss improves single-frame quality (full vs w/o adv, PSNR)", "Table II", "synthetic",
-          "psnr", "full", ("no_adv",), "higher"),
-    Claim("Without the adversarial loss L_T1 is slightly lower", "Table II", "synthetic", "lt_regional",
-          "no_adv", ("full",), "lower"),
-    Claim("UNet beats ResNet, DIH and VGG+colour adjust on PSNR", "Table III", "synthetic", "psnr",
-          "no_adv", ("resnet", "dih", "realism_cnn"), "higher"),
-    Claim("DIH gets the lowest L_T1 among the architectures", "Table III", "synthetic", "lt_regional",
-          "dih", ("realism_cnn", "resnet", "no_adv"), "lowest"),
-    Claim("Regional beats global temporal loss on L_T1", "Sec. IV-C.2", "synthetic", "lt_regional",
-          "no_adv", ("global_temporal",), "lower"),
-    Claim("Regional beats global temporal loss on L_T2", "Sec. IV-C.2", "realworld", "lt_regional",
-          "no_adv", ("global_temporal",), "lower"),
-    Claim("Raters prefer the model trained with D over the one without", "Sec. IV-C.3 (pairwise study)",
-          "pairwise", "share", "full", ("no_adv",), "higher"),
-    Claim("The all-one mask is the worst solution (lowest PSNR)", "Table IV", "synthetic", "psnr",
-          "full_mask_ones", _among("IV", "full_mask_ones"), "lowest"),
-    Claim("D's maps beat all-zero and all-one masks (PSNR)", "Table IV", "synthetic", "psnr",
-          "full_mask_dmap", ("full_mask_zeros", "full_mask_ones"), "higher"),
-    Claim("Finetuning with D's maps beats D's maps without finetuning (PSNR)", "Table IV", "synthetic", "psnr",
-          "finetune_dmask_dmap", ("full_mask_dmap",), "higher"),
-    Claim("The full model with the true mask is best (PSNR)", "Table IV", "synthetic", "psnr",
-          "full", _among("IV", "full"), "highest"),
-]
+def compare(claim: ClaimSpec, b: str, results: dict[str, pd.DataFrame], studies: dict[str, StudyScores],
+            *, n_boot: int, seed: int) -> PairedDifference | None:
+    """The paired difference behind one comparison of ``claim`` (None: nothing measured)."""
+    column = COLUMNS[claim.column]
+    if column.source in STUDY_METRICS:
+        study = studies.get(column.source)
+        return None if study is None else study_difference(study, column.metric, claim.subject, b)
+    frame = results.get(column.source)
+    if frame is None:
+        return None
+    return paired_difference(frame, column.metric, claim.subject, b, n_boot=n_boot, seed=seed)
 
 
-def paper_table_of(where: str) -> str:
-    """Which of the paper's tables holds the numbers behind a claim located at ``where``."""
-    hit = re.match(r"Table (IV|III|II|I)\b", where)
-    if hit:
-        return hit.group(1)
-    return "III" if where.startswith("Sec. IV-C.2") else "I"  # IV-C.2 sits with Table III
-
-
-def paper_measurements(table_id: str) -> pd.DataFrame:
-    """The paper's numbers of one table in the measurements layout (no intervals), plus the pairwise
-    study.  Per table because the paper prints different values for the same method in different
-    tables (e.g. DIH's L_T1 is 0.2325 in Table I and 0.014 in Table III)."""
+def evaluate_claims(results: dict[str, pd.DataFrame], studies: dict[str, StudyScores] | None = None,
+                    claims: tuple[ClaimSpec, ...] | None = None, *, simulated_sources: tuple[str, ...] = (),
+                    n_boot: int = 2000, seed: int = 0, tables: dict | None = None) -> pd.DataFrame:
+    """One row per comparison (``COMPARISON_COLUMNS``): ``results`` are tidy results frames by source,
+    ``studies`` the fitted study questions by source."""
     rows = []
-    for table in [TABLES[table_id]]:
-        for prow in table:
-            for key, value in prow.values.items():
-                if value is None:
-                    continue
-                col = COLUMNS[key]
-                rows.append(dict(source=col.source, method=prow.method, metric=col.metric,
-                                 mean=value, ci_low=math.nan, ci_high=math.nan))
-    rows.append(dict(source="pairwise", method="full", metric="share", mean=PAIRWISE_WITH_D["prefer_with_d"],
-                     ci_low=math.nan, ci_high=math.nan))
-    rows.append(dict(source="pairwise", method="no_adv", metric="share",
-                     mean=PAIRWISE_WITH_D["prefer_without_d"], ci_low=math.nan, ci_high=math.nan))
-    return pd.DataFrame(rows)
+    for claim in CLAIMS if claims is None else claims:
+        column = COLUMNS[claim.column]
+        part = []
+        for b in claim.compared_with(tables):
+            diff = compare(claim, b, results, studies or {}, n_boot=n_boot, seed=seed)
+            study = column.source in STUDY_METRICS
+            part.append(dict(
+                claim=claim.id, text=claim.text, where=claim.where, table=claim.table, source=column.source,
+                metric=column.metric, a=claim.subject, b=b, direction=claim.direction,
+                diff_mean=diff.diff_mean if diff else math.nan, diff_ci_low=diff.ci_low if diff else math.nan,
+                diff_ci_high=diff.ci_high if diff else math.nan,
+                n_clips=(diff.n_clips if diff and not study else None),
+                n_seeds=(diff.n_seeds if diff and not study else None),
+                n_raters=(diff.n_clips if diff and study else None),
+                n_boot=diff.n_boot if diff else None, confidence=diff.confidence if diff else None,
+                verdict=verdict(diff, claim.direction), simulated=column.source in simulated_sources,
+                paper_a=paper_value(claim.table, claim.subject, claim.column),
+                paper_b=paper_value(claim.table, b, claim.column), paper_agrees=_paper_agrees(claim, b)))
+        overall = combine(r["verdict"] for r in part)
+        rows += [{**r, "claim_verdict": overall} for r in part]
+    table = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    for col in ("n_clips", "n_seeds", "n_raters", "n_boot"):
+        table[col] = table[col].astype("Int64")
+    return table
 
 
-def evaluate_claims(measurements: pd.DataFrame, claims: list[Claim] | None = None) -> pd.DataFrame:
-    """One row per claim: claim, where, ours evidence, verdict, intervals separate, paper evidence/verdict."""
-    rows = []
-    for i, claim in enumerate(claims if claims is not None else CLAIMS, start=1):
-        verdict, evidence, separated = claim.check(measurements)
-        p_verdict, p_evidence, _ = claim.check(paper_measurements(paper_table_of(claim.where)))
-        rows.append(dict(id=i, claim=claim.text, where=claim.where, source=claim.source, metric=claim.metric,
-                         evidence=evidence, verdict=verdict, intervals_separate=separated,
-                         paper_evidence=p_evidence, paper_verdict=p_verdict))
-    return pd.DataFrame(rows)
+def verdict_counts(verdicts) -> str:
+    counts = pd.Series(list(verdicts), dtype=object).value_counts()
+    return ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
+
+
+def _diff_text(r: dict) -> str:
+    if r["verdict"] == NOT_MEASURED:
+        return f"{r['a']} − {r['b']}: not measured"
+    f = (lambda v: fmt(v, r["metric"]))
+    signed = (lambda v: ("+" if v > 0 else "") + f(v))
+    return (f"{r['a']} − {r['b']}: {signed(r['diff_mean'])} [{signed(r['diff_ci_low'])}, "
+            f"{signed(r['diff_ci_high'])}] {r['verdict']}")
+
+
+def _units(r: dict) -> str:
+    if pd.notna(r["n_raters"]):
+        return f"{r['n_raters']} raters"
+    if pd.notna(r["n_clips"]):
+        seeds = f" × {r['n_seeds']} seeds" if pd.notna(r["n_seeds"]) and r["n_seeds"] > 1 else ""
+        return f"{r['n_clips']} clips{seeds}"
+    return "—"
 
 
 def render_claims_markdown(table: pd.DataFrame, ctx: ReportContext) -> str:
-    counts = table.verdict.value_counts()
+    per_claim = table.groupby("claim", sort=True).first()
+    measured = per_claim[~per_claim.simulated.astype(bool)]
+    simulated = per_claim[per_claim.simulated.astype(bool)]
     lines = ["# The paper's claims, checked", "",
-             f"Profile: {ctx.profile}. Data: {ctx.data}.  "]
+             f"**Measured claims ({len(measured)}): {verdict_counts(measured.claim_verdict)}.**  ",
+             f"Their comparisons ({int((~table.simulated.astype(bool)).sum())}): "
+             f"{verdict_counts(table[~table.simulated.astype(bool)].verdict)}.  "]
+    if len(simulated):
+        lines.append(f"SIMULATED user-study claims ({len(simulated)}, not counted above): "
+                     f"{verdict_counts(simulated.claim_verdict)}.  ")
+    lines += ["", f"Profile: {ctx.profile}. Data: {ctx.data}.  "]
     if ctx.scaled_down:
         lines.append(f"The {ctx.profile} profile is scaled down from the paper (small images, short training, "
-                     "procedural data): verdicts compare directions of means, not absolute values.  ")
+                     "procedural data): verdicts are about directions on this data, not absolute values.  ")
     if ctx.study:
         lines.append(f"User studies: {ctx.study}.  ")
-    lines += ["Verdict uses the means; 'intervals separate' says whether the 95% intervals do not overlap.  ",
-              f"Summary: {counts.get(HOLDS, 0)} hold, {counts.get(FAILS, 0)} do not hold, "
-              f"{counts.get(UNMEASURED, 0)} not measured, of {len(table)}.", "",
-              "| # | claim | where | ours (mean [95% interval]) | verdict | intervals separate | paper | paper verdict |",
-              "|---|---|---|---|---|---|---|---|"]
-    for r in table.to_dict("records"):
-        claim = r["claim"]
-        if r["source"] in ctx.simulated_sources:
-            claim += " — **SIMULATED study** (utilities derived from our own metrics)"
-        lines.append(f"| {r['id']} | {claim} | {r['where']} | {r['evidence']} | **{r['verdict']}** | "
-                     f"{r['intervals_separate']} | {r['paper_evidence']} | {r['paper_verdict']} |")
+    lines += ["Each comparison is the paired difference a − b over the clips both methods were scored on "
+              "(bench.paired: seeded percentile bootstrap over clips, over seeds then clips when models were "
+              "trained several times), or for a user study the score difference with its rater-bootstrap "
+              "interval.  A comparison **holds** when its 95% interval excludes 0 in the claimed direction, is "
+              "**contradicted** when it excludes 0 the other way, and is **not resolved** when it contains 0; a "
+              "claim holds only if every comparison holds (docs/reproduce.md, \"Verdicts\").  ", "",
+              "| # | claim | where | comparisons: a − b, mean [95% interval], verdict | units | verdict | paper | "
+              "paper's means agree |", "|---|---|---|---|---|---|---|---|"]
+    for claim_id, part in table.groupby("claim", sort=True):
+        records = part.to_dict("records")
+        first = records[0]
+        text = first["text"]
+        if first["simulated"]:
+            text += " — **SIMULATED study** (utilities derived from our own metrics; not counted)"
+        comps = "; ".join(_diff_text(r) for r in records)
+        paper = "; ".join(f"{r['b']} {fmt(r['paper_b'], r['metric'])}" for r in records)
+        paper = f"{first['a']} {fmt(first['paper_a'], first['metric'])} vs {paper}"
+        agrees = "yes" if all(r["paper_agrees"] == "yes" for r in records) else (
+            "—" if all(r["paper_agrees"] == "—" for r in records) else "no")
+        lines.append(f"| {claim_id} | {text} | {first['where']} | {comps} | {_units(first)} | "
+                     f"**{first['claim_verdict']}** | {paper} | {agrees} |")
     return "\n".join(lines) + "\n"
 
 
-def write_claims(out_dir: Path | str, measurements: pd.DataFrame, ctx: ReportContext) -> dict[str, Path]:
+def write_claims(out_dir: Path | str, comparisons: pd.DataFrame, ctx: ReportContext) -> dict[str, Path]:
+    """``claims.csv`` (one row per comparison) and ``claims.md`` (one row per claim)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    table = evaluate_claims(measurements)
     paths = {"md": out_dir / "claims.md", "csv": out_dir / "claims.csv"}
-    for key, text in (("md", render_claims_markdown(table, ctx)),
-                      ("csv", table.assign(profile=ctx.profile, data=ctx.data).to_csv(index=False))):
-        write_text_atomic(paths[key], text)
+    write_text_atomic(paths["md"], render_claims_markdown(comparisons, ctx))
+    write_text_atomic(paths["csv"], comparisons.assign(profile=ctx.profile, data=ctx.data).to_csv(index=False))
     return paths

@@ -1,10 +1,10 @@
-"""The paper's published numbers (Huang et al., TIP 2019; DESIGN.md §3) as data.
+"""The paper's published numbers (Huang et al., TIP 2019: Tables I–IV and Sec. IV-C) as data.
 
 Each table is a list of :class:`PaperRow`: the row's label as printed in the paper, the
 method label our reproduction uses for the same row, and the paper's values keyed by our
 column keys.  ``None`` marks a value the paper does not print for that row.
 
-Column keys (shared with :mod:`reports.tables`):
+Column keys (the ``key`` of :data:`reports.specs.COLUMNS`):
 ``psnr`` (dB), ``mse`` ([0,1] images), ``lt1`` (regional temporal loss, ground-truth flow,
 synthetic test split), ``lt2`` (regional temporal loss, estimated flow, real-world-style
 composites), ``pl_realism`` / ``pl_temporal`` (Plackett-Luce scores of the user study).

@@ -3,12 +3,55 @@
 A :class:`ProfilePlan` is pure data (typed dataclasses, JSON-able through ``asdict``); the
 step functions in :mod:`reports.steps` execute it and :mod:`reports.reproduce` turns it into
 cached pipeline steps.  Method labels are the row keys of :mod:`reports.paper`.
+
+What each scoring set scores is derived from the table and claim specs (:mod:`reports.specs`):
+its methods are the rows of every table with a column on it (and the methods of its claims), its
+metrics the metrics of those columns and claims.  :func:`check_specs` runs when the plan is made and
+names any column or claim whose metric cannot be scored where it says (docs/reproduce.md).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 
-PROFILES = ("tiny", "quick", "paper")
+from harmonizer.config import PROFILES
+from harmonizer.models import list_generators
+from reports import specs
+
+
+class SpecError(ValueError):
+    """A table column or claim asks for a number the plan does not score."""
+
+
+@dataclass(frozen=True)
+class ScoringSet:
+    """Where and how one set of clips is scored: which data step, which bench reader, which flow."""
+    name: str  # the ``source`` of table columns and claims
+    data_step: str  # the step whose ``data_dir`` holds the clips
+    reader: str  # bench.datasets.open_dataset kind
+    split: str | None  # the split scored (None: the reader's whole set)
+    flow: str  # bench flow estimator the temporal metrics use
+    has_gt: bool  # whether the clips have a ground truth (image metrics need it)
+    capped: bool  # whether the profile's max_test_clips applies
+    extra_metrics: tuple[str, ...] = ()  # scored for summary.csv although no table shows them
+    description: str = ""
+
+
+# The global temporal loss is scored beside L_T for the summaries (no table column shows it).
+SCORING_SETS: dict[str, ScoringSet] = {s.name: s for s in (
+    ScoringSet("synthetic", "data_dancing", "dancing", "test", "gt", True, True, ("lt_global",),
+               "synthetic Dancing test split, ground-truth flow"),
+    ScoringSet("realworld", "data_realworld", "composites", None, "dis", False, False, ("lt_global",),
+               "real-world-style composite videos, DIS flow"),
+)}
+
+
+@dataclass(frozen=True)
+class ScoringPlan:
+    """One scoring set as a profile runs it: the methods and metrics derived from the specs."""
+    set: ScoringSet
+    methods: tuple[str, ...]
+    metrics: tuple[str, ...]
+    max_clips: int | None
 
 
 @dataclass(frozen=True)
@@ -59,6 +102,7 @@ class StudyPlan:
     seed: int = 0
     raters: int = 32  # the paper: 32 raters (ranking), 36 (pairwise)
     tie_rate: float = 0.09  # simulated pairwise ties: the paper's 9%
+    n_boot: int = 2000  # rater-bootstrap refits (score intervals and the claims' paired differences)
     ranking_methods: tuple[str, ...] = ("cut_and_paste", "realism_cnn", "dih", "full")
     pairwise_methods: tuple[str, str] = ("full", "no_adv")  # with D vs without D
 
@@ -68,14 +112,18 @@ class ProfilePlan:
     profile: str
     datasets: tuple[DatasetPlan, ...]
     trainings: tuple[TrainPlan, ...]
-    synthetic_methods: tuple[MethodPlan, ...]  # scored on the Dancing test split, gt flow (PSNR, MSE, L_T1)
-    realworld_methods: tuple[str, ...]  # labels (of synthetic_methods) also scored on real-world-style composites
+    methods: tuple[MethodPlan, ...]  # how to build every method label a table or claim may show
     realworld: RealWorldPlan
     study: StudyPlan
     max_test_clips: int | None  # cap on synthetic test clips scored (None: all)
     figure_clips: int = 2  # clips drawn in Fig. 4/5/7-like figures
     seed: int = 0
+    seeds: int = 1  # trainings per model (seeds seed, seed+1, ...); intervals then resample seeds, then clips
     description: str = ""
+    scoring: tuple[ScoringPlan, ...] = ()  # derived from the specs by get_plan
+
+    def method(self, label: str) -> MethodPlan:
+        return next(m for m in self.methods if m.label == label)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -92,15 +140,16 @@ def _trainings(o: dict, realism: dict) -> tuple[TrainPlan, ...]:
         TrainPlan("global_temporal", "global_temporal", "dancing", overrides=o),
         TrainPlan("static_data", "static_data", "static", overrides=o),
         TrainPlan("few_scene_data", "few_scene_data", "few_scene", overrides=o),
-        TrainPlan("resnet", "resnet", "dancing", via="baseline", overrides=o),
-        TrainPlan("dih", "dih", "dancing", via="baseline", overrides=o),
+        # every trainable generator of harmonizer's registry (dih, resnet, ...), trained by baselines.train
+        *(TrainPlan(name, name, "dancing", via="baseline", overrides=o)
+          for name in list_generators(trainable_only=True)),
         TrainPlan("realism_cnn", "realism_cnn", "dancing", via="baseline", overrides=realism),
         TrainPlan("no_mask_scratch", "no_mask_scratch", "dancing", overrides=o),
         TrainPlan("finetune_dmask", "finetune_dmask", "dancing", init_from="full", overrides=o),
     )
 
 
-SYNTHETIC_METHODS: tuple[MethodPlan, ...] = (
+METHODS: tuple[MethodPlan, ...] = (
     MethodPlan("cut_and_paste", "cut_and_paste"),
     MethodPlan("realism_cnn", "realism_cnn", "realism_cnn"),
     MethodPlan("dih", "dih", "dih"),
@@ -118,9 +167,6 @@ SYNTHETIC_METHODS: tuple[MethodPlan, ...] = (
     MethodPlan("no_mask_scratch", "gan", "no_mask_scratch", {"mask_mode": "given"}),
     MethodPlan("finetune_dmask_dmap", "gan", "finetune_dmask", {"mask_mode": "discriminator"}),
 )
-# Tables I–III need L_T2; Table IV rows are scored on the synthetic split only.
-REALWORLD_METHODS = ("cut_and_paste", "realism_cnn", "dih", "resnet", "full", "no_temporal", "no_adv",
-                     "global_temporal", "static_data", "few_scene_data")
 
 
 def _datasets(clips: int, size: int, scenes: int, seed: int, fractions: dict | None,
@@ -133,23 +179,83 @@ def _datasets(clips: int, size: int, scenes: int, seed: int, fractions: dict | N
     )
 
 
-def get_plan(profile: str, *, train_steps: int | None = None) -> ProfilePlan:
+def get_plan(profile: str, *, train_steps: int | None = None, seeds: int = 1,
+             tables: dict | None = None, claims: tuple | None = None) -> ProfilePlan:
     """The plan of ``profile``: ``tiny`` (tests, ~a minute), ``quick`` (CPU, ≤ 30 min), ``paper`` (GPU).
     ``train_steps`` replaces the profile's ``schedule.max_steps`` of every G training (e.g. a longer
-    quick run on an idle machine); RealismCNN keeps its own schedule."""
+    quick run on an idle machine); RealismCNN keeps its own schedule.  ``seeds`` trains every model that
+    many times.  The scoring sets' methods and metrics come from ``tables``/``claims`` (default: the
+    paper's, :mod:`reports.specs`), checked by :func:`check_specs`."""
     plan = _profile_plan(profile)
-    if train_steps is None:
-        return plan
-    if train_steps < 1:
-        raise ValueError(f"train_steps must be >= 1, got {train_steps}")
-    trainings = tuple(replace(t, overrides={**t.overrides, "schedule.max_steps": int(train_steps)})
-                      if t.variant != "realism_cnn" else t for t in plan.trainings)
-    return replace(plan, trainings=trainings,
-                   description=f"{plan.description}; training steps overridden to {train_steps}")
+    if seeds < 1:
+        raise ValueError(f"seeds must be >= 1, got {seeds}")
+    if seeds > 1:
+        plan = replace(plan, seeds=int(seeds), description=f"{plan.description}; {seeds} trainings per model")
+    if train_steps is not None:
+        if train_steps < 1:
+            raise ValueError(f"train_steps must be >= 1, got {train_steps}")
+        trainings = tuple(replace(t, overrides={**t.overrides, "schedule.max_steps": int(train_steps)})
+                          if t.variant != "realism_cnn" else t for t in plan.trainings)
+        plan = replace(plan, trainings=trainings,
+                       description=f"{plan.description}; training steps overridden to {train_steps}")
+    tables = specs.TABLES if tables is None else tables
+    claims = specs.CLAIMS if claims is None else claims
+    scoring = tuple(ScoringPlan(s, tuple(specs.methods_needed(s.name, tables, claims)),
+                                tuple(dict.fromkeys((*specs.metrics_needed(s.name, tables, claims),
+                                                     *s.extra_metrics))),
+                                plan.max_test_clips if s.capped else None)
+                    for s in SCORING_SETS.values())
+    plan = replace(plan, scoring=tuple(s for s in scoring if s.methods))
+    check_specs(plan, tables, claims)
+    return plan
+
+
+def check_specs(plan: ProfilePlan, tables: dict, claims: tuple) -> None:
+    """Every table column and claim must name a number the plan scores: a known source, a metric bench
+    has and can compute there (no ground-truth metric on a set without ground truth), a metric the
+    scoring step computes, and methods the plan can build.  The error names the column or claim."""
+    from bench.metrics.registry import METRICS
+
+    scoring = {s.set.name: s for s in plan.scoring}
+    labels = {m.label for m in plan.methods}
+
+    def check(where: str, column: specs.ColumnSpec, methods) -> None:
+        src, metric = column.source, column.metric
+        if src in specs.STUDY_METRICS:
+            if metric != specs.STUDY_METRICS[src]:
+                raise SpecError(f"{where}: the study source '{src}' gives '{specs.STUDY_METRICS[src]}', "
+                                f"not '{metric}'")
+        elif src not in SCORING_SETS:
+            raise SpecError(f"{where}: unknown source '{src}' (scoring sets: {', '.join(SCORING_SETS)}; "
+                            f"studies: {', '.join(specs.STUDY_METRICS)})")
+        elif metric not in METRICS:
+            raise SpecError(f"{where}: metric '{metric}' is not scored — bench has no such metric "
+                            f"(known: {', '.join(METRICS)})")
+        elif "gt" in METRICS[metric].needs and not SCORING_SETS[src].has_gt:
+            raise SpecError(f"{where}: metric '{metric}' is not scored on '{src}': it needs a ground truth, "
+                            f"which {SCORING_SETS[src].description or src} does not have")
+        elif src not in scoring or metric not in scoring[src].metrics:
+            raise SpecError(f"{where}: metric '{metric}' is not scored on '{src}' by this plan")
+        unknown = [m for m in methods if m not in labels]
+        if unknown:
+            raise SpecError(f"{where}: method(s) {unknown} are not in the plan's methods")
+
+    for table in tables.values():
+        for column in table.columns:
+            check(f"table {table.id}, column {column.header} ({column.key})", column, table.methods())
+    for claim in claims:
+        if claim.column not in specs.COLUMNS:
+            raise SpecError(f"claim {claim.id} ({claim.text!r}): unknown column '{claim.column}'")
+        if claim.table not in tables:
+            raise SpecError(f"claim {claim.id} ({claim.text!r}): unknown table '{claim.table}'")
+        if claim.direction not in specs.DIRECTIONS:
+            raise SpecError(f"claim {claim.id}: direction '{claim.direction}' is not one of {specs.DIRECTIONS}")
+        check(f"claim {claim.id} ({claim.text!r})", specs.COLUMNS[claim.column],
+              (claim.subject, *claim.compared_with(tables)))
 
 
 def _profile_plan(profile: str) -> ProfilePlan:
-    common = dict(synthetic_methods=SYNTHETIC_METHODS, realworld_methods=REALWORLD_METHODS)
+    common = dict(methods=METHODS)
     if profile == "tiny":
         return ProfilePlan(
             profile="tiny", datasets=_datasets(clips=20, size=32, scenes=2, seed=0,
@@ -157,7 +263,7 @@ def _profile_plan(profile: str) -> ProfilePlan:
             trainings=_trainings({"schedule.max_steps": 2, "data.max_val_clips": 2},
                                  {"steps": 4, "val_every": 2, "adjust__steps": 3}),
             realworld=RealWorldPlan(foregrounds=1, backgrounds=1, frames=3, size=32, variants=1),
-            study=StudyPlan(rankings=40, pairwise=40, raters=8), max_test_clips=4, figure_clips=1,
+            study=StudyPlan(rankings=40, pairwise=40, raters=8, n_boot=200), max_test_clips=4, figure_clips=1,
             description="32² procedural data, 20 clips per dataset, 2 training steps per model (smoke test)",
             **common)
     if profile == "quick":

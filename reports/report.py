@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench.summary import read_results
 from harmonizer.atomic import write_text_atomic
 from reports import figures
-from reports.claims import write_claims
+from reports.claims import StudyScores, evaluate_claims, verdict_counts, write_claims
 from reports.paper import PAIRWISE_WITH_D
 from reports.pipeline import StepContext
 from reports.steps import QUESTION_SOURCES, run_dir_of
@@ -22,28 +23,42 @@ from reports.tables import ReportContext, collect_measurements, write_tables
 FIGURE_METHODS = ("realism_cnn", "dih", "full", "no_adv")  # Fig. 4/5 columns after the input; no_adv: Fig. 6 (without D)
 
 
-def load_measurements(root: Path) -> tuple[pd.DataFrame, dict]:
+def load_measurements(root: Path, sources: list[str]) -> tuple[pd.DataFrame, dict]:
     """Measurements of every source from the step folders under ``root``, and the study info."""
-    summaries = {src: pd.read_csv(root / f"summary_{src}" / "summary.csv") for src in ("synthetic", "realworld")}
+    summaries = {src: pd.read_csv(root / f"summary_{src}" / "summary.csv") for src in sources}
     studies: dict[str, pd.DataFrame] = {}
     ranking = pd.read_csv(root / "study" / "ranking_scores.csv")
     for question, part in ranking.groupby("question"):
         source = QUESTION_SOURCES.get(str(question))
         if source is not None:
             studies[source] = part
-    measurements = collect_measurements(summaries, studies)
-    shares = pd.read_csv(root / "study" / "pairwise_percentages.csv")
-    rows = []
-    for r in shares.to_dict("records"):
-        for who, pct in ((r["method_a"], r["a_wins_pct"]), (r["method_b"], r["b_wins_pct"])):
-            rows.append(dict(source="pairwise", method=who, metric="share", mean=pct / 100.0,
-                             ci_low=float("nan"), ci_high=float("nan")))
-        rows.append(dict(source="pairwise", method="tie", metric="share", mean=r["tie_pct"] / 100.0,
-                         ci_low=float("nan"), ci_high=float("nan")))
-    if rows:
-        measurements = pd.concat([measurements, pd.DataFrame(rows)], ignore_index=True)
     info = json.loads((root / "study" / "study.json").read_text())
-    return measurements, info
+    return collect_measurements(summaries, studies), info
+
+
+def _study_scores(scores: pd.DataFrame, draws: pd.DataFrame) -> StudyScores:
+    wide = draws.pivot(index="resample", columns="method", values="score")
+    return StudyScores(dict(zip(scores["method"], scores["score"].astype(float))), wide,
+                       int(scores["n_units"].iloc[0]))
+
+
+def load_study_scores(root: Path) -> dict[str, StudyScores]:
+    """Each study source's fitted scores and rater-bootstrap draws (``study/*_scores.csv``, ``*_draws.csv``).
+    The pairwise source is the pairwise study's realism question (or its only question)."""
+    out: dict[str, StudyScores] = {}
+    scores = pd.read_csv(root / "study" / "ranking_scores.csv")
+    draws = pd.read_csv(root / "study" / "ranking_draws.csv")
+    for question, part in scores.groupby("question"):
+        source = QUESTION_SOURCES.get(str(question))
+        if source is not None:
+            out[source] = _study_scores(part, draws[draws.question == question])
+    scores = pd.read_csv(root / "study" / "pairwise_scores.csv")
+    draws = pd.read_csv(root / "study" / "pairwise_draws.csv")
+    questions = sorted(scores.question.astype(str).unique())
+    question = "realism" if "realism" in questions else questions[0]
+    out["pairwise"] = _study_scores(scores[scores.question.astype(str) == question],
+                                    draws[draws.question.astype(str) == question])
+    return out
 
 
 STUDY_SOURCES = {"ranking": ("study_realism", "study_temporal"), "pairwise": ("pairwise",)}
@@ -108,12 +123,16 @@ def pairwise_section(root: Path, simulated: bool) -> str:
 
 def report_step(ctx: StepContext) -> dict:
     out = ctx.fresh()
-    measurements, info = load_measurements(ctx.root)
+    sources = sorted(dep[len("summary_"):] for dep in ctx.inputs if dep.startswith("summary_"))
+    measurements, info = load_measurements(ctx.root, sources)
     study, simulated = study_description(info)
     rctx = ReportContext(profile=ctx.config["profile"], data=ctx.config["data"], study=study,
                          simulated_sources=simulated, scaled_down=ctx.config["profile"] != "paper")
     tables = write_tables(out / "tables", measurements, rctx)
-    claims = write_claims(out, measurements, rctx)
+    results = {src: read_results(ctx.root / f"summary_{src}" / "results.csv") for src in sources}
+    comparisons = evaluate_claims(results, load_study_scores(ctx.root), simulated_sources=simulated,
+                                  seed=int(ctx.config.get("seed", 0)))
+    claims = write_claims(out, comparisons, rctx)
     figs = render_figures(ctx.root, out / "figures", ctx)
     index = [f"# Reproduction report — profile {rctx.profile}", "", f"Data: {rctx.data}.", ""]
     if rctx.scaled_down:
@@ -123,10 +142,14 @@ def report_step(ctx: StepContext) -> dict:
     for table_id, paths in tables.items():
         index.append(paths["md"].read_text())
     index.append(pairwise_section(ctx.root, "pairwise" in simulated))
-    index.append(f"See [claims.md](claims.md) for the paper's claims checked one by one.\n")
+    per_claim = comparisons.groupby("claim").first()
+    measured = per_claim[~per_claim.simulated.astype(bool)]
+    index.append(f"Claims on our measurements ({len(measured)}): {verdict_counts(measured.claim_verdict)} — "
+                 "paired 95% intervals; see [claims.md](claims.md) and claims.csv for every comparison.\n")
     index.append("## Figures\n")
     index += [f"- [{p}]({p})" for p in figs]
     text = "\n".join(index) + "\n"
     write_text_atomic(out / "README.md", text)
     return {"tables": {k: {f: str(p) for f, p in v.items()} for k, v in tables.items()},
-            "claims": str(claims["md"]), "figures": figs, "simulated_study": simulated}
+            "claims": str(claims["md"]), "figures": figs, "simulated_study": simulated,
+            "claim_verdicts": {v: int((measured.claim_verdict == v).sum()) for v in sorted(set(measured.claim_verdict))}}

@@ -13,23 +13,22 @@ Layout of ``OUT`` (one folder per step, ``stamps/`` beside them)::
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
-import importlib.metadata
+import os
 import platform
-import subprocess
-import sys
 import time
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
+from harmonizer import outputs
+from harmonizer.environment import git_revision, package_versions
 from reports import steps
 from reports.pipeline import Pipeline, Step, StepRecord, write_json_atomic
 from reports.plan import ProfilePlan, get_plan
 from reports.report import FIGURE_METHODS, report_step
 
-SYNTHETIC_METRICS = ("psnr", "mse", "lt_regional", "lt_global")  # gt flow: L_T1
-REALWORLD_METRICS = ("lt_regional", "lt_global")  # DIS flow: L_T2 (no ground truth)
 PACKAGES = ("torch", "torchvision", "numpy", "scipy", "pandas", "choix", "ptlflow", "opencv-python",
             "matplotlib", "tqdm", "video-harmonization-suite")
 
@@ -43,37 +42,47 @@ def _file_ref(path: str | None) -> dict | None:
     return {"path": str(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
 
 
+def seed_suffix(k: int) -> str:
+    """Step-name suffix of the ``k``-th training of a model (the first keeps the plain name)."""
+    return "" if k == 0 else f"__seed{k}"
+
+
 def build_steps(plan: ProfilePlan, *, rankings: str | None = None, pairwise: str | None = None) -> list[Step]:
     out: list[Step] = []
     for ds in plan.datasets:
         out.append(Step(f"data_{ds.name}", steps.build_dataset_step, asdict(ds)))
     out.append(Step("data_realworld", steps.build_realworld_step, asdict(plan.realworld)))
-    for tr in plan.trainings:
-        deps = [f"data_{tr.dataset}"] + ([f"train_{tr.init_from}"] if tr.init_from else [])
-        out.append(Step(f"train_{tr.name}", steps.train_step,
-                        {**asdict(tr), "profile": plan.profile, "seed": plan.seed}, tuple(deps)))
-    by_label = {m.label: m for m in plan.synthetic_methods}
-    for which, labels, flow, metrics, data_deps in (
-            ("synthetic", [m.label for m in plan.synthetic_methods], "gt", SYNTHETIC_METRICS, ["data_dancing"]),
-            ("realworld", list(plan.realworld_methods), "dis", REALWORLD_METRICS, ["data_dancing", "data_realworld"])):
+    for k in range(plan.seeds):
+        for tr in plan.trainings:
+            deps = [f"data_{tr.dataset}"] + ([f"train_{tr.init_from}{seed_suffix(k)}"] if tr.init_from else [])
+            config = {**asdict(tr), "profile": plan.profile, "seed": plan.seed + k}
+            if tr.init_from:
+                config["init_from"] = f"{tr.init_from}{seed_suffix(k)}"
+            out.append(Step(f"train_{tr.name}{seed_suffix(k)}", steps.train_step, config, tuple(deps)))
+    for scoring in plan.scoring:
         names = []
-        for label in labels:
-            method = by_label[label]
-            deps = data_deps + ([f"train_{method.run}"] if method.run else [])
-            name = f"score_{which}__{label}"
-            names.append(name)
-            out.append(Step(name, steps.score_step,
-                            {"dataset": which, "method": asdict(method), "flow": flow, "metrics": list(metrics),
-                             "max_clips": plan.max_test_clips if which == "synthetic" else None}, tuple(deps)))
-        out.append(Step(f"summary_{which}", steps.summarize_step, {"dataset": which}, tuple(names)))
+        for label in scoring.methods:
+            method = plan.method(label)
+            for k in range(plan.seeds if method.run else 1):
+                run = f"{method.run}{seed_suffix(k)}" if method.run else None
+                deps = [scoring.set.data_step] + ([f"train_{run}"] if run else [])
+                name = f"score_{scoring.set.name}__{label}{seed_suffix(k)}"
+                names.append(name)
+                config = {"dataset": scoring.set.name, "method": {**asdict(method), "run": run},
+                          "flow": scoring.set.flow, "metrics": list(scoring.metrics), "max_clips": scoring.max_clips}
+                if plan.seeds > 1:
+                    config["seed_index"] = k if run else None  # the results' ``seed`` column
+                out.append(Step(name, steps.score_step, config, tuple(deps)))
+        out.append(Step(f"summary_{scoring.set.name}", steps.summarize_step, {"dataset": scoring.set.name},
+                        tuple(names)))
     s = plan.study
     out.append(Step("study", steps.study_step,
                     {"rankings": _file_ref(rankings), "pairwise": _file_ref(pairwise), "seed": s.seed,
-                     "n_rankings": s.rankings, "n_pairwise": s.pairwise,
+                     "n_rankings": s.rankings, "n_pairwise": s.pairwise, "n_boot": s.n_boot,
                      "raters": s.raters, "tie_rate": s.tie_rate,
                      "ranking_methods": list(s.ranking_methods), "pairwise_methods": list(s.pairwise_methods)},
                     ("summary_synthetic", "summary_realworld")))
-    figure_methods = [asdict(by_label[m]) for m in FIGURE_METHODS]
+    figure_methods = [asdict(plan.method(m)) for m in FIGURE_METHODS]
     runs = sorted({m["run"] for m in figure_methods if m["run"]} | {"full"})
     out.append(Step("samples", steps.samples_step,
                     {"clips": plan.figure_clips, "methods": figure_methods, "seed": plan.seed},
@@ -83,45 +92,35 @@ def build_steps(plan: ProfilePlan, *, rankings: str | None = None, pairwise: str
             f"{plan.max_test_clips or 'all'} test clips scored, {plan.datasets[0].size}², gt flow) and "
             f"{rw.foregrounds * rw.backgrounds * (1 + rw.variants)} procedural real-world-style composite videos "
             f"({rw.size}², {rw.frames} frames, DIS flow); {plan.description}")
-    out.append(Step("report", report_step,
-                    {"profile": plan.profile, "data": data, "trainings": [t.name for t in plan.trainings]},
-                    ("summary_synthetic", "summary_realworld", "study", "samples",
-                     *[f"train_{t.name}" for t in plan.trainings])))
+    report_config = {"profile": plan.profile, "data": data, "trainings": [t.name for t in plan.trainings],
+                     "seed": plan.seed}  # seeds the claims' paired bootstrap
+    if plan.seeds > 1:
+        report_config["seeds"] = plan.seeds
+    summaries = tuple(f"summary_{s.set.name}" for s in plan.scoring)
+    out.append(Step("report", report_step, report_config,
+                    (*summaries, "study", "samples",
+                     *[f"train_{t.name}{seed_suffix(k)}" for k in range(plan.seeds) for t in plan.trainings])))
     return out
 
 
 def _versions() -> dict[str, str | None]:
-    out = {"python": sys.version.split()[0], "platform": platform.platform()}
-    for name in PACKAGES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = None
-    return out
-
-
-def _git_revision() -> dict:
-    root = Path(__file__).resolve().parent.parent
-    try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                             timeout=10).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                                    capture_output=True, text=True, timeout=10).stdout.strip())
-        return {"revision": rev or None, "dirty": dirty}
-    except (OSError, subprocess.SubprocessError):
-        return {"revision": None, "dirty": None}
+    return {**package_versions(PACKAGES), "platform": platform.platform()}
 
 
 def write_manifest(out: Path, plan: ProfilePlan, pipeline: Pipeline, records: list[StepRecord],
-                   wall_s: float, argv: list[str] | None) -> Path:
+                   wall_s: float, argv: list[str] | None, *, jobs: int = 1, only: tuple[str, ...] | None = None
+                   ) -> Path:
     """manifest.json: configs, seeds, versions, git revision, wall time per step (of the run that made it)."""
     by_name = {s.name: s for s in pipeline.steps}
     manifest = {
         "profile": plan.profile, "created": datetime.now(timezone.utc).isoformat(), "argv": argv,
         "plan": plan.to_dict(), "seeds": {"plan": plan.seed, "study": plan.study.seed,
+                                          "trainings_per_model": plan.seeds,
+                                          "training_seeds": [plan.seed + k for k in range(plan.seeds)],
                                           "datasets": {d.name: d.seed for d in plan.datasets},
                                           "realworld": plan.realworld.seed},
-        "versions": _versions(), "git": _git_revision(),
+        "jobs": jobs, "only": list(only) if only is not None else None,
+        "versions": _versions(), "git": git_revision(),
         "this_invocation_wall_s": wall_s,
         "total_step_wall_s": sum(r.wall_s for r in records),
         "steps": [{"name": r.name, "status": r.status, "key": r.key, "wall_s": r.wall_s,
@@ -133,17 +132,54 @@ def write_manifest(out: Path, plan: ProfilePlan, pipeline: Pipeline, records: li
     return path
 
 
+class OptionError(ValueError):
+    """A bad reproduce option (unknown step name, jobs < 1): reported as one line by the CLI."""
+
+
+def default_jobs() -> int:
+    """One job per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def check_step_names(names, known: list[str], option: str) -> tuple[str, ...]:
+    """``names`` if every one is a step of the plan, else a ValueError with the closest matches."""
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=3)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            raise OptionError(f"{option}: unknown step '{name}'{hint} (steps: {', '.join(known)})")
+    return tuple(names)
+
+
 def reproduce(profile: str, out: str | Path, *, rankings: str | None = None, pairwise: str | None = None,
               train_steps: int | None = None, progress: bool = True, force: tuple[str, ...] = (),
+              only: tuple[str, ...] | None = None, jobs: int | None = None, seeds: int = 1,
               argv: list[str] | None = None) -> dict:
-    """Run (or resume) the whole reproduction of ``profile`` into ``out``; returns a summary dict."""
-    plan = get_plan(profile, train_steps=train_steps)
+    """Run (or resume) the reproduction of ``profile`` into ``out`` (every step, or ``only`` these), ``jobs``
+    steps at a time (default: one per core); returns a summary dict."""
+    for option, value in (("--seeds", seeds), ("--jobs", jobs), ("--train-steps", train_steps)):
+        if value is not None and value < 1:
+            raise OptionError(f"{option} must be >= 1, got {value}")
+    plan = get_plan(profile, train_steps=train_steps, seeds=seeds)
+    jobs = default_jobs() if jobs is None else int(jobs)
+    step_list = build_steps(plan, rankings=rankings, pairwise=pairwise)
+    known = [s.name for s in step_list]
+    force = check_step_names(force, known, "--force")
+    only = check_step_names(only, known, "--only") if only is not None else None
+    for kind, path, methods in (("ranking", rankings, plan.study.ranking_methods),
+                                ("pairwise", pairwise, plan.study.pairwise_methods)):
+        if path is not None:  # checked now, not after hours of training
+            steps.read_study_answers(path, kind, methods)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    pipeline = Pipeline(out, build_steps(plan, rankings=rankings, pairwise=pairwise), progress=progress)
+    # a marked folder (several runners may share it, so its own files are not tracked; each step folder is)
+    outputs.mark_dir(out, kind="reproduce", inputs=[rankings, pairwise], legacy=("stamps", "manifest.json"))
+    pipeline = Pipeline(out, step_list, progress=progress)
     t0 = time.perf_counter()
-    records = pipeline.run(force=force)
+    records = pipeline.run(force=force, only=only, jobs=jobs)
     wall = time.perf_counter() - t0
-    manifest = write_manifest(out, plan, pipeline, records, wall, argv)
+    manifest = write_manifest(out, plan, pipeline, records, wall, argv, jobs=jobs, only=only)
     return {"out": str(out), "manifest": str(manifest), "report": str(out / "report"), "wall_s": wall,
-            "steps": [(r.name, r.status, r.wall_s) for r in records]}
+            "jobs": jobs, "steps": [(r.name, r.status, r.wall_s) for r in records]}

@@ -17,6 +17,7 @@ import pandas as pd
 
 from harmonizer.atomic import atomic_path
 from reports.pipeline import StepContext, write_json_atomic
+from reports.plan import SCORING_SETS
 
 # names a human answers file may use for our methods (userstudy's examples say "gan")
 METHOD_ALIASES = {"gan": "full", "ours": "full", "gan_no_adv": "no_adv", "no_d": "no_adv"}
@@ -123,23 +124,6 @@ class ClipSubset:
         return getattr(self._dataset, name)
 
 
-class GradEnabled:
-    """Runs a method with autograd on, whatever the caller's grad mode.  RealismCNN optimises its
-    colour parameters by gradient ascent inside ``harmonize`` while bench's runner calls methods
-    under ``torch.no_grad()``; RealismCNN now enables autograd itself, this stays as a guard."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.name = getattr(inner, "name", type(inner).__name__)
-        self.keeps_background = getattr(inner, "keeps_background", False)
-
-    def harmonize(self, frames, masks):
-        import torch
-
-        with torch.enable_grad():
-            return self.inner.harmonize(frames, masks)
-
-
 def build_method(ctx: StepContext, method: dict):
     """A harmonization method from a MethodPlan dict, with its checkpoint from the training step."""
     from baselines.registry import get_method
@@ -147,18 +131,17 @@ def build_method(ctx: StepContext, method: dict):
     options = dict(method.get("options") or {})
     if method.get("run"):
         options["checkpoint"] = str(run_dir_of(ctx, method["run"]))
-    built = get_method(method["method"], **options)
-    return GradEnabled(built) if method["method"] == "realism_cnn" else built
+    return get_method(method["method"], **options)  # RealismCNN enables autograd itself
 
 
 def open_scored_dataset(ctx: StepContext, which: str, max_clips: int | None):
+    """The clips of scoring set ``which`` (reports.plan.SCORING_SETS), capped at ``max_clips``."""
     from bench.datasets import open_dataset
 
-    if which == "synthetic":
-        data_dir = _stamp_info(ctx, "data_dancing")["data_dir"]
-        return ClipSubset(open_dataset(data_dir, kind="dancing", split="test"), max_clips)
-    data_dir = _stamp_info(ctx, "data_realworld")["data_dir"]
-    return ClipSubset(open_dataset(data_dir, kind="composites"), max_clips)
+    scoring = SCORING_SETS[which]
+    data_dir = _stamp_info(ctx, scoring.data_step)["data_dir"]
+    split = {"split": scoring.split} if scoring.split else {}
+    return ClipSubset(open_dataset(data_dir, kind=scoring.reader, **split), max_clips)
 
 
 def score_step(ctx: StepContext) -> dict:
@@ -179,8 +162,15 @@ def summarize_step(ctx: StepContext) -> dict:
     """All methods' results of one dataset in one tidy CSV, summarised by bench (paired bootstrap)."""
     from bench.summary import read_results, summarize
 
-    frames = [read_results(_stamp_info(ctx, dep)["results_dir"]) for dep in sorted(ctx.inputs)
-              if dep.startswith("score_")]
+    frames = []
+    for dep in sorted(ctx.inputs):
+        if not dep.startswith("score_"):
+            continue
+        part = read_results(_stamp_info(ctx, dep)["results_dir"])
+        stamp = json.loads((ctx.root / "stamps" / f"{dep}.json").read_text())
+        if "seed_index" in stamp["config"]:  # several trainings per model: say which one scored
+            part["seed"] = pd.array([stamp["config"]["seed_index"]] * len(part), dtype="Int64")
+        frames.append(part)
     results = pd.concat(frames, ignore_index=True)
     summary = summarize(results)
     _write_csv(results, ctx.out_dir / "results.csv")
@@ -230,10 +220,18 @@ def _canonical(answers):
     return answers
 
 
+def read_study_answers(path, kind: str, methods):
+    """A human answers file with alias names mapped onto our labels; a method outside the plan's ``methods``
+    is an error naming the file's line and the closest name (a typo is never fitted as an extra method)."""
+    from userstudy.formats import check_methods, read_answers
+
+    return check_methods(_canonical(read_answers(path, kind=kind)), methods)
+
+
 def study_step(ctx: StepContext) -> dict:
     """Fit the ranking and pairwise studies from given answers, else simulate them from proxy utilities."""
     from userstudy.fitting import fit_answers, pairwise_percentages
-    from userstudy.formats import comparisons_of, read_answers, write_answers
+    from userstudy.formats import comparisons_of, write_answers
 
     c = ctx.config
     out = ctx.fresh()
@@ -243,7 +241,7 @@ def study_step(ctx: StepContext) -> dict:
     for kind, given, methods in (("ranking", c.get("rankings"), c["ranking_methods"]),
                                  ("pairwise", c.get("pairwise"), c["pairwise_methods"])):
         if given:
-            answers = _canonical(read_answers(given["path"], kind=kind))
+            answers = read_study_answers(given["path"], kind, methods)
             info[kind] = {"simulated": False, "source": given["path"], "sha256": given["sha256"]}
         else:
             utilities = proxy_utilities(synthetic, realworld, list(methods))
@@ -258,8 +256,9 @@ def study_step(ctx: StepContext) -> dict:
                                    "DIS flow, real-world-style set), each standardised over all methods scored "
                                    "on that set"}
         write_answers(answers, out / f"{kind}_answers.csv")
-        fitted = fit_answers(answers, seed=c["seed"])
+        fitted, draws = fit_answers(answers, seed=c["seed"], n_boot=c["n_boot"], with_draws=True)
         _write_csv(fitted, out / f"{kind}_scores.csv")
+        _write_csv(draws, out / f"{kind}_draws.csv")  # rater-bootstrap scores: the claims' paired differences
         if kind == "pairwise":
             _write_csv(pairwise_percentages(comparisons_of(answers)), out / "pairwise_percentages.csv")
     write_json_atomic(out / "study.json", info)

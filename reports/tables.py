@@ -1,10 +1,11 @@
 """Tables I–IV from tidy results beside the paper's numbers, as Markdown, CSV and LaTeX.
 
-Inputs are *measurements*: one row per (source, method, metric) with ``mean``, ``ci_low``,
-``ci_high`` — the summaries bench wrote (``bench.summary.summarize``) and the user-study
-scores userstudy wrote.  Nothing here computes a metric.  Each cell shows ours ± half the
-width of the 95% interval beside the paper's value; the best of ours per column is marked,
-with the direction taken from each metric's ``higher_is_better`` in bench's ``METRICS``.
+Each table is one :class:`reports.specs.TableSpec`.  Inputs are *measurements*: one row per
+(source, method, metric) with ``mean``, ``ci_low``, ``ci_high`` — the summaries bench wrote
+(``bench.summary.summarize``) and the user-study scores userstudy wrote.  Nothing here computes a
+metric.  Each cell shows ours ± half the width of the 95% interval beside the paper's value; the best
+of ours per column is marked, with the direction taken from each metric's ``higher_is_better`` in
+bench's ``METRICS``.
 """
 from __future__ import annotations
 
@@ -15,47 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from harmonizer.atomic import write_text_atomic
-from reports.paper import TABLES, PaperRow
+from reports.specs import TABLES, TableSpec
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str  # paper-value key (reports.paper)
-    header: str
-    source: str  # which measurements: "synthetic", "realworld", "study_realism", "study_temporal"
-    metric: str  # metric name within the source (bench METRICS name, or "pl_score")
-    scale: str
-
-
-COLUMNS: dict[str, Column] = {
-    "psnr": Column("psnr", "PSNR", "synthetic", "psnr", "dB (data range 1), synthetic test split"),
-    "mse": Column("mse", "MSE", "synthetic", "mse", "[0,1] images, synthetic test split"),
-    "lt1": Column("lt1", "L_T1", "synthetic", "lt_regional",
-                  "regional temporal loss, [0,1] images, ground-truth flow, synthetic test split"),
-    "lt2": Column("lt2", "L_T2", "realworld", "lt_regional",
-                  "regional temporal loss, [0,1] images, DIS-estimated flow, real-world-style composites"),
-    "pl_realism": Column("pl_realism", "P-L realism", "study_realism", "pl_score",
-                         "Plackett-Luce log-strength, centred (higher = preferred)"),
-    "pl_temporal": Column("pl_temporal", "P-L temporal", "study_temporal", "pl_score",
-                          "Plackett-Luce log-strength, centred (higher = preferred)"),
-}
-
-TABLE_COLUMNS: dict[str, list[str]] = {
-    "I": ["psnr", "mse", "lt1", "lt2", "pl_realism", "pl_temporal"],
-    "II": ["psnr", "mse", "lt1", "lt2"],
-    "III": ["psnr", "mse", "lt1", "lt2"],
-    "IV": ["psnr", "mse"],
-}
-
-TABLE_TITLES: dict[str, str] = {
-    "I": "Table I — comparison with previous methods",
-    "II": "Table II — training on different datasets",
-    "III": "Table III — network architectures (no discriminator) and regional vs global temporal loss",
-    "IV": "Table IV — solutions without an input foreground mask",
-}
-
-# User-study scores are not bench metrics; a higher Plackett-Luce score means preferred.
-STUDY_DIRECTIONS = {"pl_score": True}
+# User-study scores are not bench metrics; a higher Plackett-Luce / Bradley-Terry score means preferred.
+STUDY_DIRECTIONS = {"pl_score": True, "bt_score": True}
 
 
 @dataclass(frozen=True)
@@ -83,8 +48,7 @@ def metric_directions(metrics: list[str]) -> dict[str, bool]:
             continue
         if name not in METRICS:
             raise KeyError(f"metric '{name}' is not in bench's METRICS registry ({sorted(METRICS)})")
-        spec = METRICS[name]
-        out[name] = bool(spec["higher_is_better"] if isinstance(spec, dict) else spec.higher_is_better)
+        out[name] = bool(METRICS[name].higher_is_better)
     return out
 
 
@@ -119,20 +83,23 @@ def lookup(measurements: pd.DataFrame, source: str, method: str, metric: str) ->
     return float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
 
 
-def build_table(table_id: str, measurements: pd.DataFrame, directions: dict[str, bool]) -> pd.DataFrame:
+def _spec(table: str | TableSpec) -> TableSpec:
+    return table if isinstance(table, TableSpec) else TABLES[table]
+
+
+def build_table(table: str | TableSpec, measurements: pd.DataFrame, directions: dict[str, bool]) -> pd.DataFrame:
     """Tidy cells of one table: ``row, paper_label, method, column, ours, ci_low, ci_high, paper, best, scale``."""
-    rows: list[PaperRow] = TABLES[table_id]
+    spec = _spec(table)
     cells = []
-    for col_key in TABLE_COLUMNS[table_id]:
-        col = COLUMNS[col_key]
+    for col in spec.columns:
         higher = directions[col.metric]
         col_cells = []
-        for i, row in enumerate(rows):
+        for i, row in enumerate(spec.rows):
             hit = lookup(measurements, col.source, row.method, col.metric)
             mean, lo, hi = hit if hit is not None else (math.nan, math.nan, math.nan)
-            col_cells.append(dict(table=table_id, row=i, paper_label=row.paper_label, method=row.method,
+            col_cells.append(dict(table=spec.id, row=i, paper_label=row.paper_label, method=row.method,
                                   column=col.header, metric=col.metric, source=col.source,
-                                  ours=mean, ci_low=lo, ci_high=hi, paper=row.values.get(col_key),
+                                  ours=mean, ci_low=lo, ci_high=hi, paper=row.values.get(col.key),
                                   higher_is_better=higher, scale=col.scale, best=False))
         finite = [c["ours"] for c in col_cells if math.isfinite(c["ours"])]
         if finite:
@@ -164,24 +131,24 @@ def _ours_text(cell: dict) -> str:
     return text
 
 
-def _preamble(table_id: str, ctx: ReportContext) -> list[str]:
+def _preamble(spec: TableSpec, ctx: ReportContext) -> list[str]:
     lines = [f"Profile: {ctx.profile}. Data: {ctx.data}."]
     if ctx.scaled_down:
         lines.append(f"The {ctx.profile} profile is scaled down from the paper (small images, short training, "
                      "procedural data): absolute numbers differ from the paper's — compare directions.")
     lines.append("Cells: ours ± half-width of the 95% interval, then the paper's value. Best of ours per column "
                  "in bold (direction from bench's METRICS higher_is_better; P-L scores: higher is better).")
-    scales = "; ".join(f"{COLUMNS[k].header}: {COLUMNS[k].scale}" for k in TABLE_COLUMNS[table_id])
+    scales = "; ".join(f"{c.header}: {c.scale}" for c in spec.columns)
     lines.append(f"Scales — {scales}.")
-    if any(k.startswith("pl_") for k in TABLE_COLUMNS[table_id]) and ctx.study:
+    if any(c.metric in STUDY_DIRECTIONS for c in spec.columns) and ctx.study:
         lines.append(f"User study: {ctx.study}.")
     return lines
 
 
-def _headers(table_id: str, ctx: ReportContext) -> list[str]:
+def _headers(spec: TableSpec, ctx: ReportContext) -> list[str]:
     out = []
-    for k in TABLE_COLUMNS[table_id]:
-        head = COLUMNS[k].header + (" (SIMULATED)" if COLUMNS[k].source in ctx.simulated_sources else "")
+    for c in spec.columns:
+        head = c.header + (" (SIMULATED)" if c.source in ctx.simulated_sources else "")
         out += [f"{head} ours", f"{head} paper"]
     return out
 
@@ -194,9 +161,10 @@ def _grid(cells: pd.DataFrame) -> list[tuple[str, list[dict]]]:
     return out
 
 
-def render_markdown(table_id: str, cells: pd.DataFrame, ctx: ReportContext) -> str:
-    lines = [f"## {TABLE_TITLES[table_id]}", ""] + [f"{x}  " for x in _preamble(table_id, ctx)] + [""]
-    headers = ["Method (paper label)", "ours label"] + _headers(table_id, ctx)
+def render_markdown(table: str | TableSpec, cells: pd.DataFrame, ctx: ReportContext) -> str:
+    spec = _spec(table)
+    lines = [f"## {spec.title}", ""] + [f"{x}  " for x in _preamble(spec, ctx)] + [""]
+    headers = ["Method (paper label)", "ours label"] + _headers(spec, ctx)
     lines.append("| " + " | ".join(headers) + " |")
     lines.append("|" + "---|" * len(headers))
     for label, row_cells in _grid(cells):
@@ -215,10 +183,11 @@ def _tex_escape(text: str) -> str:
     return text
 
 
-def render_latex(table_id: str, cells: pd.DataFrame, ctx: ReportContext) -> str:
-    headers = ["Method"] + _headers(table_id, ctx)
-    lines = ["% " + line for line in _preamble(table_id, ctx)]
-    lines += [r"\begin{table}[t]", r"\centering", rf"\caption{{{_tex_escape(TABLE_TITLES[table_id])} "
+def render_latex(table: str | TableSpec, cells: pd.DataFrame, ctx: ReportContext) -> str:
+    spec = _spec(table)
+    headers = ["Method"] + _headers(spec, ctx)
+    lines = ["% " + line for line in _preamble(spec, ctx)]
+    lines += [r"\begin{table}[t]", r"\centering", rf"\caption{{{_tex_escape(spec.title)} "
               rf"(profile {_tex_escape(ctx.profile)})}}", r"\begin{tabular}{l" + "rr" * (len(headers) // 2) + "}",
               r"\hline", " & ".join(_tex_escape(h) for h in headers) + r" \\", r"\hline"]
     for label, row_cells in _grid(cells):
@@ -232,18 +201,20 @@ def render_latex(table_id: str, cells: pd.DataFrame, ctx: ReportContext) -> str:
 
 
 def write_tables(out_dir: Path | str, measurements: pd.DataFrame, ctx: ReportContext,
-                 directions: dict[str, bool] | None = None) -> dict[str, dict[str, Path]]:
-    """Write ``table_<id>.{md,csv,tex}`` for Tables I–IV; return their paths by table and format."""
+                 directions: dict[str, bool] | None = None, tables: dict[str, TableSpec] | None = None
+                 ) -> dict[str, dict[str, Path]]:
+    """Write ``table_<id>.{md,csv,tex}`` for every table spec; return their paths by table and format."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    metrics = sorted({COLUMNS[k].metric for ids in TABLE_COLUMNS.values() for k in ids})
+    tables = TABLES if tables is None else tables
+    metrics = sorted({c.metric for t in tables.values() for c in t.columns})
     directions = directions if directions is not None else metric_directions(metrics)
     written: dict[str, dict[str, Path]] = {}
-    for table_id in TABLES:
-        cells = build_table(table_id, measurements, directions)
+    for table_id, spec in tables.items():
+        cells = build_table(spec, measurements, directions)
         paths = {fmt_: out_dir / f"table_{table_id}.{fmt_}" for fmt_ in ("md", "csv", "tex")}
-        write_text_atomic(paths["md"], render_markdown(table_id, cells, ctx))
-        write_text_atomic(paths["tex"], render_latex(table_id, cells, ctx))
+        write_text_atomic(paths["md"], render_markdown(spec, cells, ctx))
+        write_text_atomic(paths["tex"], render_latex(spec, cells, ctx))
         write_text_atomic(paths["csv"], cells.assign(profile=ctx.profile, data=ctx.data,
                                                  simulated=cells.source.isin(ctx.simulated_sources)).to_csv(index=False))
         written[table_id] = paths

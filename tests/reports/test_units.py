@@ -10,7 +10,7 @@ import pytest
 from matplotlib.colors import hsv_to_rgb
 
 from reports import claims as claims_mod
-from reports import figures, paper, tables
+from reports import figures, paper, specs, tables
 from reports.pipeline import Pipeline, Step, StepError
 
 DIRECTIONS = {"psnr": True, "mse": False, "lt_regional": False, "pl_score": True}
@@ -48,7 +48,7 @@ def test_pipeline_resumes_after_failure_and_names_the_step(tmp_path):
 
     def flaky(ctx):
         calls.append("flaky")
-        assert ctx.interrupted == (len(calls) > 1)  # the second attempt sees the leftover folder
+        assert ctx.interrupted == (calls.count("flaky") > 1)  # the second attempt sees the leftover files
         (ctx.out_dir / "partial").write_text("x")
         if state["fail"]:
             raise RuntimeError("boom")
@@ -118,34 +118,60 @@ def test_collect_measurements_names_missing_columns():
 
 
 # --------------------------------------------------------------------------- claims
-def test_every_claim_holds_on_the_papers_own_numbers():
-    result = claims_mod.evaluate_claims(claims_mod.paper_measurements("I").iloc[0:0])
-    assert (result.verdict == claims_mod.UNMEASURED).all()
-    assert (result.paper_verdict == claims_mod.HOLDS).all(), result[result.paper_verdict != "holds"].claim.tolist()
+def _tidy(values: dict[str, list[float]], metric="psnr", source_frames=2) -> pd.DataFrame:
+    """Tidy results: method -> one value per clip (repeated on every frame)."""
+    return pd.DataFrame([dict(method=m, dataset="d", clip=f"c{c:02d}", frame=f, metric=metric, value=v)
+                         for m, vs in values.items() for c, v in enumerate(vs) for f in range(source_frames)])
 
 
-def test_claim_verdicts_and_interval_separation():
-    claim = claims_mod.Claim("x beats y", "Table IV", "synthetic", "psnr", "x", ("y",), "higher")
-    sep = _measurements({("synthetic", "x", "psnr"): 20.0, ("synthetic", "y", "psnr"): 10.0}, half=0.01)
-    assert claim.check(sep)[0] == "holds" and claim.check(sep)[2] == "yes"
-    overlap = _measurements({("synthetic", "x", "psnr"): 10.5, ("synthetic", "y", "psnr"): 10.0}, half=0.1)
-    assert claim.check(overlap)[0] == "holds" and claim.check(overlap)[2] == "no"
-    worse = _measurements({("synthetic", "x", "psnr"): 9.0, ("synthetic", "y", "psnr"): 10.0})
-    assert claim.check(worse)[0] == "does not hold"
-    lowest = claims_mod.Claim("x lowest", "Table IV", "synthetic", "mse", "x", ("y", "z"), "lowest")
-    m = _measurements({("synthetic", "x", "mse"): 0.02, ("synthetic", "y", "mse"): 0.03,
-                       ("synthetic", "z", "mse"): 0.01})
-    assert lowest.check(m)[0] == "does not hold"
+def test_every_claim_points_the_claimed_way_on_the_papers_own_numbers():
+    result = claims_mod.evaluate_claims({}, {})
+    assert (result.verdict == "not measured").all() and (result.claim_verdict == "not measured").all()
+    assert (result.paper_agrees == "yes").all(), result[result.paper_agrees != "yes"][["claim", "b"]]
+    assert result.groupby("claim").size().sum() == len(result) and result.claim.nunique() == len(specs.CLAIMS)
 
 
-def test_write_claims_labels_simulated_rows(tmp_path):
-    meas = _measurements({("study_realism", m, "pl_score"): v for m, v in
-                          [("full", 1.0), ("cut_and_paste", 0.0), ("dih", -0.5), ("realism_cnn", -0.5)]})
-    paths = claims_mod.write_claims(tmp_path, meas, CTX)
-    md = paths["md"].read_text()
+def test_claim_verdicts_are_paired_and_an_and_claim_needs_every_comparison():
+    rng = np.random.default_rng(0)
+    level = rng.normal(20, 4, 30)  # heavy clip-to-clip spread shared by every method
+    results = {"synthetic": _tidy({"full_mask_dmap": level + 0.1, "full_mask_ones": level - 0.3,
+                                   "full_mask_zeros": level + 0.1 + rng.normal(0, 0.5, 30),
+                                   "finetune_dmask_dmap": level + 0.2})}
+    out = claims_mod.evaluate_claims(results, {}).set_index(["claim", "b"])
+    maps = next(c.id for c in specs.CLAIMS if c.subject == "full_mask_dmap")
+    assert out.loc[(maps, "full_mask_ones"), "verdict"] == "holds"  # +0.4 dB on every clip
+    assert out.loc[(maps, "full_mask_zeros"), "verdict"] == "not resolved"  # 0 ± noise
+    assert out.loc[(maps, "full_mask_ones"), "claim_verdict"] == "not resolved"
+    assert out.loc[(maps, "full_mask_ones"), "diff_mean"] == pytest.approx(0.4)
+    assert out.loc[(maps, "full_mask_ones"), "n_clips"] == 30
+    finetune = next(c.id for c in specs.CLAIMS if c.subject == "finetune_dmask_dmap")
+    assert out.loc[(finetune, "full_mask_dmap"), "claim_verdict"] == "holds"
+    worst = next(c.id for c in specs.CLAIMS if c.subject == "full_mask_ones")
+    assert out.loc[worst, "verdict"].tolist().count("holds") == 3  # the rows that were measured
+    assert out.loc[worst, "claim_verdict"].iloc[0] == "not measured"  # the table's other rows were not
+
+
+def test_study_claims_use_the_rater_bootstrap_and_simulated_ones_are_not_counted(tmp_path):
+    draws = pd.DataFrame({"full": np.linspace(0.4, 0.6, 2000), "cut_and_paste": np.zeros(2000),
+                          "dih": np.zeros(2000), "realism_cnn": np.linspace(-0.1, 0.1, 2000)[::-1] * 0 + 0.5})
+    study = claims_mod.StudyScores({"full": 0.5, "cut_and_paste": 0.0, "dih": 0.0, "realism_cnn": 0.5}, draws, 8)
+    d = claims_mod.study_difference(study, "pl_score", "full", "cut_and_paste")
+    # differences 0.4 ... 0.6 evenly spaced: the 2.5 % and 97.5 % points of that grid
+    assert (d.diff_mean, d.n_clips) == (0.5, 8)
+    assert d.ci_low == pytest.approx(0.4 + 0.2 * 0.025, abs=1e-4) and d.ci_high == pytest.approx(0.6 - 0.005, abs=1e-4)
+    table = claims_mod.evaluate_claims({}, {"study_realism": study}, simulated_sources=("study_realism",))
+    realism = table[table.source == "study_realism"]
+    assert set(realism.verdict) == {"holds", "not resolved"} and realism.simulated.all()
+    assert realism.n_raters.eq(8).all() and realism.n_clips.isna().all()
+    md = claims_mod.write_claims(tmp_path, table, CTX)["md"].read_text()
+    first = md.splitlines()[2]
+    n_measured = table[~table.simulated].claim.nunique()
+    assert first.startswith(f"**Measured claims ({n_measured}): 0 holds") and "SIMULATED user-study claims (1" in md
     row = next(line for line in md.splitlines() if "highest P-L realism" in line)
-    assert "SIMULATED" in row and "**holds**" in row
-    assert "Profile: tiny" in md
+    assert "SIMULATED" in row and "**not resolved**" in row
+    csv = pd.read_csv(tmp_path / "claims.csv")
+    assert {"claim", "table", "metric", "a", "b", "diff_mean", "diff_ci_low", "diff_ci_high", "n_clips",
+            "verdict"} <= set(csv.columns) and len(csv) == len(table)
 
 
 # --------------------------------------------------------------------------- figures
@@ -193,16 +219,22 @@ def test_figures_write_pngs(tmp_path):
 
 
 # --------------------------------------------------------------------------- plan
-def test_plans_cover_every_table_row_and_train_steps_override():
+def test_plan_derives_methods_and_metrics_from_the_specs():
     from reports.plan import get_plan
 
     plan = get_plan("quick")
-    labels = {m.label for m in plan.synthetic_methods}
+    labels = {m.label for m in plan.methods}
     runs = {t.name for t in plan.trainings}
-    for rows in paper.TABLES.values():
-        assert {r.method for r in rows} <= labels  # every table row is scored
-    assert all(m.run in runs for m in plan.synthetic_methods if m.run)
-    assert set(plan.realworld_methods) <= labels
+    assert all(m.run in runs for m in plan.methods if m.run)
+    scoring = {s.set.name: s for s in plan.scoring}
+    for table in specs.TABLES.values():
+        for col in table.columns:
+            if col.source in scoring:
+                assert set(table.methods()) <= set(scoring[col.source].methods) <= labels
+                assert col.metric in scoring[col.source].metrics
+    assert scoring["synthetic"].metrics == ("psnr", "mse", "lt_regional", "lt_global")
+    assert scoring["realworld"].metrics == ("lt_regional", "lt_global")
+    assert "full_mask_ones" in scoring["synthetic"].methods and "full_mask_ones" not in scoring["realworld"].methods
     longer = get_plan("quick", train_steps=300)
     steps = {t.name: t.overrides.get("schedule.max_steps") for t in longer.trainings}
     assert steps["full"] == 300 and steps["realism_cnn"] is None and "300" in longer.description
@@ -210,19 +242,36 @@ def test_plans_cover_every_table_row_and_train_steps_override():
         get_plan("huge")
 
 
-def test_grad_enabled_wrapper_turns_autograd_on_under_no_grad():
-    import torch
+def test_a_column_or_claim_whose_metric_is_not_scored_is_a_plan_time_error():
+    from reports.plan import SpecError, get_plan
 
-    from reports.steps import GradEnabled
+    bad_column = specs.ColumnSpec("psnr_rw", "PSNR (real)", "realworld", "psnr", "dB")
+    table = specs.TableSpec("X", "a table", tuple(paper.TABLE_I), (bad_column,))
+    with pytest.raises(SpecError, match=r"table X, column PSNR \(real\).*'psnr' is not scored on 'realworld'"):
+        get_plan("tiny", tables={**specs.TABLES, "X": table})
+    unknown = specs.TableSpec("Y", "t", tuple(paper.TABLE_I), (specs.ColumnSpec("k", "K", "synthetic", "nope", ""),))
+    with pytest.raises(SpecError, match="table Y, column K.*'nope' is not scored"):
+        get_plan("tiny", tables={"Y": unknown})
+    claim = specs.ClaimSpec(99, "made up", "Table I", "I", "no_such_column", "higher", "full", ("dih",))
+    with pytest.raises(SpecError, match="claim 99.*unknown column"):
+        get_plan("tiny", claims=(*specs.CLAIMS, claim))
+    study = specs.ClaimSpec(98, "wrong method", "Table I", "I", "psnr", "higher", "full", ("nobody",))
+    with pytest.raises(SpecError, match=r"claim 98.*\['nobody'\]"):
+        get_plan("tiny", claims=(study,))
 
-    class NeedsGrad:
-        name, keeps_background = "needs_grad", True
 
-        def harmonize(self, frames, masks):
-            assert torch.is_grad_enabled(), "called without autograd"
-            return frames
+def test_seeds_train_every_model_that_many_times():
+    from reports.plan import get_plan
+    from reports.reproduce import build_steps
 
-    wrapped = GradEnabled(NeedsGrad())
-    with torch.no_grad():
-        out = wrapped.harmonize(torch.zeros(1, 3, 2, 2), torch.zeros(1, 1, 2, 2))
-    assert out.shape == (1, 3, 2, 2) and wrapped.name == "needs_grad" and wrapped.keeps_background
+    one = {s.name: s for s in build_steps(get_plan("tiny"))}
+    two = {s.name: s for s in build_steps(get_plan("tiny", seeds=2))}
+    assert set(one) < set(two)
+    assert one["train_full"].config == two["train_full"].config  # the first seed keeps its name and config
+    assert two["train_full__seed1"].config["seed"] == one["train_full"].config["seed"] + 1
+    assert two["train_finetune_dmask__seed1"].deps == ("data_dancing", "train_full__seed1")
+    assert two["score_synthetic__full_mask_ones__seed1"].config["method"]["run"] == "full__seed1"
+    assert two["score_synthetic__full__seed1"].config["seed_index"] == 1
+    assert "score_synthetic__cut_and_paste__seed1" not in two  # nothing to train: scored once
+    assert two["score_synthetic__cut_and_paste"].config["seed_index"] is None
+    assert "seed_index" not in one["score_synthetic__full"].config
