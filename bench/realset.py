@@ -5,8 +5,9 @@
 
 The untouched footage is the ground truth; the composite is the same footage with the person (the mask of
 :mod:`bench.masks`) recoloured by a random basic colour adjustment of :mod:`harmonizer.data.color` scaled to a
-``strength`` (0.25, 0.5, 1.0 by default: mild, moderate and the synthetic data's full range), the same
-adjustment in every frame.  Flow is not stored: ``bench run --flow dis`` estimates it on the ground truth.
+``strength`` (0.25, 0.5, 1.0 by default: mild, moderate and the synthetic data's full range): one draw per clip,
+scaled to each strength, the same in every frame.  Flow is not stored: ``bench run --flow dis`` estimates it on
+the ground truth.
 
 Four parts, each a composite folder that :class:`bench.datasets.CompositeReader` reads
 (``<clip_id>/composite``, ``mask``, ``gt`` frame folders and ``manifest.jsonl``)::
@@ -76,11 +77,11 @@ def _write_part(out: Path, part: str, clips: list[dict], config: RealSetConfig, 
     for index, clip in enumerate(clips):
         base = f"{Path(clip['footage']).stem.split('_')[0]}-t{clip['start']:03d}-x{clip['box'][0]}-y{clip['box'][1]}"
         variants = [("orig", None)] if untouched else [(f"s{round(s * 100):03d}", s) for s in config.strengths]
-        for k, (name, strength) in enumerate(variants):
+        for name, strength in variants:
             if strength is None:
                 composite, params = clip["gt"], {}
             else:
-                rng = np.random.default_rng([config.seed, clip["seed_index"], k])
+                rng = np.random.default_rng([config.seed, clip["seed_index"]])  # one draw per clip, scaled per strength
                 composite, params = recolour(clip["gt"], clip["mask"], rng, strength)
             clip_id = f"{base}-{name}"
             with atomic_directory(folder / clip_id) as tmp:

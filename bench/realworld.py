@@ -136,7 +136,8 @@ def build_composites(foreground_videos: list[tuple[str | os.PathLike, str | os.P
     write_jsonl_atomic(out / "manifest.jsonl", records, sort_keys=True, default=_jsonable)
     info = {"kind": "realworld_composites", "config": asdict(config),
             "foregrounds": [[_rel(v, out), _rel(m, out)] for v, m in foreground_videos],
-            "backgrounds": [_rel(b, out) for b in background_videos], "clips": len(records)}
+            "backgrounds": [_rel(b, out) for b in background_videos], "clips": len(records),
+            "footage": "the caller's files (see foregrounds, backgrounds)"}
     write_json_atomic(out / "dataset.json", info, indent=2, sort_keys=True, default=_jsonable)
     return out
 
@@ -172,6 +173,7 @@ def build_procedural(out: str | os.PathLike, *, foregrounds: int = 3, background
         params["backgrounds"].append(p)
     result = build_composites(fg_pairs, bg_paths, out, config)
     info = json.loads((out / "dataset.json").read_text())
+    info["footage"] = "procedural stand-ins (harmonizer.data.clips): no real pixels"
     info["source"] = {"name": "procedural", "options": source.options(), "foregrounds": foregrounds,
                       "backgrounds": backgrounds, "frames": config.frames, "seed": config.seed, "params": params}
     write_json_atomic(out / "dataset.json", info, indent=2, sort_keys=True, default=_jsonable)
@@ -252,13 +254,18 @@ def still_video(image: np.ndarray, frames: int, size: tuple[int, int], rng: np.r
     shift = rng.uniform(-0.25, 0.25, 2) * side
     end = np.clip(start + shift, side / 2 * 1.1, [w - side / 2 * 1.1, h - side / 2 * 1.1])
     zoom = float(rng.uniform(0.9, 1.1))
+    # shrink the photo once (area filter, no aliasing) so the window is about the output's width, then pan/zoom
+    # with bilinear sampling at a scale near 1; pixel centres map to pixel centres: the output's centre maps to the window's
+    pre = min(1.0, size[1] / side)
+    small = cv2.resize(image, None, fx=pre, fy=pre, interpolation=cv2.INTER_AREA) if pre < 1 else image
     out = []
     for t in range(frames):
         a = t / max(frames - 1, 1)
-        centre, s = (1 - a) * start + a * end, side * (1 + a * (zoom - 1))
-        scale = s / size[1]  # input pixels per output pixel (square pixels; height follows the aspect)
-        matrix = np.array([[scale, 0, centre[0] - scale * size[1] / 2], [0, scale, centre[1] - scale * size[0] / 2]])
-        out.append(cv2.warpAffine(image, matrix, (size[1], size[0]), flags=cv2.INTER_AREA | cv2.WARP_INVERSE_MAP,
+        centre, s = ((1 - a) * start + a * end + 0.5) * pre - 0.5, side * (1 + a * (zoom - 1)) * pre
+        k = s / size[1]  # photo pixels per output pixel (square pixels; height follows the aspect)
+        matrix = np.array([[k, 0, centre[0] - k * (size[1] - 1) / 2],
+                           [0, k, centre[1] - k * (size[0] - 1) / 2]])
+        out.append(cv2.warpAffine(small, matrix, (size[1], size[0]), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                   borderMode=cv2.BORDER_REFLECT))
     return np.stack(out), {"start": start.tolist(), "end": end.tolist(), "window": side, "zoom": zoom}
 

@@ -114,3 +114,57 @@ def test_cli_with_given_videos_writes_video_files(tmp_path):
     np.testing.assert_array_equal(s.mask[:, 0].numpy() > 0.5, fgs[1][1])
     with pytest.raises(SystemExit, match="both --foregrounds and --backgrounds"):
         main(["build-realworld", "--out", str(tmp_path / "p"), "--foregrounds", str(fg_dir)])
+
+
+# --- from real files: bench.realworld.build_from_media over tiny stand-ins of the fetched media --------------------
+
+def test_build_from_media_pastes_real_people_on_real_videos_and_moving_stills(tmp_path, monkeypatch):
+    from bench.realworld import build_from_media
+    from tests.bench.fake_media import make_fake_media
+
+    media, _ = make_fake_media(tmp_path, monkeypatch)
+    out = build_from_media(media, tmp_path / "rw", foregrounds=2, backgrounds=2, frames=4, size=(32, 32), variants=1)
+    info = json.loads((out / "dataset.json").read_text())
+    assert set(info["footage"]) == {"carphone_pristine", "vtest", "bikes", "coffee"}
+    assert info["footage"]["vtest"]["package"] == "fakemedia" and info["source"]["backgrounds"] == ["bikes", "coffee"]
+    records = [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+    assert len(records) == 2 * 2 * 2
+    reader = CompositeReader(out)
+    for rec in records:
+        fg_dir = out / rec["foreground"]
+        fg = video_io.read_frames(fg_dir)
+        mask = video_io.read_masks(out / rec["foreground_mask"])
+        bg = video_io.read_frames(out / rec["background"])
+        if rec["variant"]:
+            bg = np.stack([(np.clip(apply_adjustment(f / 255.0, rec["color_params"]), 0, 1) * 255 + 0.5)
+                           .astype(np.uint8) for f in bg])
+        expected = np.where(mask[..., None], fg, bg)  # person from the footage, scene from the background
+        sample = reader.load(rec["id"])
+        got = (sample.composite.permute(0, 2, 3, 1).numpy() * 255).round().astype(np.uint8)
+        assert np.array_equal(got, expected), rec["id"]
+        assert 0.02 < mask.mean() < 0.9
+    # the carphone foreground holds the (astronaut) face found by the Haar cascade; vtest's a walking figure
+    assert records[0]["foreground"].startswith("sources/foregrounds/fg000-carphone_pristine")
+
+
+def test_still_video_pans_the_window_it_records():
+    from bench.realworld import still_video
+
+    h, w = 120, 200
+    ramp = np.tile(np.arange(w, dtype=np.float32), (h, 1))
+    image = np.repeat((ramp / w * 255)[..., None], 3, axis=-1).astype(np.uint8)
+    video, params = still_video(image, 5, (16, 16), np.random.default_rng(3))
+    assert video.shape == (5, 16, 16, 3)
+    xs = np.linspace(params["start"][0], params["end"][0], 5)
+    centres = video[..., 0].astype(float).mean(axis=(1, 2)) / 255 * w  # a ramp's mean column is the centre
+    assert np.allclose(centres, xs, atol=2.0), (centres, xs)
+
+
+def test_cli_build_realworld_from_media(tmp_path, monkeypatch):
+    from tests.bench.fake_media import make_fake_media
+
+    media, _ = make_fake_media(tmp_path, monkeypatch)
+    out = main(["build-realworld", "--media", str(media), "--out", str(tmp_path / "rw"), "--size", "32",
+                "--frames", "3", "--variants", "0", "--procedural-foregrounds", "1", "--procedural-backgrounds", "1"])
+    assert len(CompositeReader(out).clip_ids()) == 1
+    assert "carphone_pristine" in json.loads((out / "dataset.json").read_text())["footage"]

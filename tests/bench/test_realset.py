@@ -1,0 +1,103 @@
+"""bench.realset: real footage recoloured inside its mask, the untouched footage as ground truth, disjoint parts."""
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from bench.datasets import open_dataset
+from bench.realset import PARTS, build_realset, reader
+from harmonizer.data.color import apply_adjustment
+from tests.bench.fake_media import make_fake_media
+
+OPTIONS = dict(size=(32, 32), frames=4, clips=2, carphone_clips=1, split_frame=18, gap=2, strengths=(0.25, 1.0))
+
+
+@pytest.fixture(scope="module")
+def realset(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("realset")
+    with pytest.MonkeyPatch.context() as mp:
+        media, _ = make_fake_media(tmp, mp)
+        return build_realset(media, tmp / "set", **OPTIONS)
+
+
+def _records(root, part):
+    return [json.loads(line) for line in (root / part / "manifest.jsonl").read_text().splitlines()]
+
+
+def test_parts_have_the_promised_clips_and_name_their_footage(realset):
+    counts = json.loads((realset / "dataset.json").read_text())["parts"]
+    assert counts == {"validation": 2 * 2, "validation-untouched": 2, "report": (2 + 1) * 2, "report-untouched": 3}
+    for part in PARTS:
+        info = json.loads((realset / part / "dataset.json").read_text())
+        assert info["kind"] == "realset" and info["footage"]
+    assert {r["footage"] for r in _records(realset, "validation")} == {"vtest.avi"}
+    assert {r["footage"] for r in _records(realset, "report")} == {"vtest.avi", "carphone_pristine.avi"}
+
+
+def test_validation_and_report_share_no_frames(realset):
+    def spans(part):
+        return {(r["footage"], f) for r in _records(realset, part) for f in range(r["start_frame"], r["start_frame"] + 4)}
+
+    assert not spans("validation") & spans("report")
+    assert max(r["start_frame"] for r in _records(realset, "validation")) + 4 <= OPTIONS["split_frame"]
+
+
+def test_composite_is_the_footage_recoloured_inside_the_mask_only(realset):
+    data = reader(realset, "report")
+    for rec in _records(realset, "report"):
+        sample = data.load(rec["id"])
+        gt = (sample.gt.permute(0, 2, 3, 1).numpy() * 255).round().astype(np.uint8)
+        comp = (sample.composite.permute(0, 2, 3, 1).numpy() * 255).round().astype(np.uint8)
+        mask = sample.mask[:, 0].numpy() > 0.5
+        assert np.array_equal(comp[~mask], gt[~mask])  # the scene is untouched
+        expected = (np.clip(apply_adjustment(gt / 255.0, rec["color_params"]), 0, 1) * 255 + 0.5).astype(np.uint8)
+        assert np.abs(comp[mask].astype(int) - expected[mask].astype(int)).max() <= 1  # recomputed by hand
+        assert mask.mean() > 0.02 and rec["strength"] in OPTIONS["strengths"]
+
+
+def test_colour_changes_grow_with_strength(realset):
+    by_clip = {}
+    for rec in _records(realset, "report") + _records(realset, "validation"):
+        by_clip.setdefault(rec["id"].rsplit("-", 1)[0], {})[rec["strength"]] = rec["delta_e_fg"]
+    for clip, de in by_clip.items():
+        assert de[1.0] > de[0.25] > 0, clip
+    # the recorded ΔE is the CIELAB distance over the mask, recomputed here for one clip
+    rec = _records(realset, "validation")[0]
+    sample = reader(realset, "validation").load(rec["id"])
+    to_lab = lambda x: np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2LAB) for f in x.permute(0, 2, 3, 1).numpy()])  # noqa: E731
+    diff = np.linalg.norm(to_lab(sample.composite) - to_lab(sample.gt), axis=-1)
+    assert diff[sample.mask[:, 0].numpy() > 0.5].mean() == pytest.approx(rec["delta_e_fg"], rel=0.02)
+
+
+def test_untouched_parts_are_the_ground_truth_itself(realset):
+    data = open_dataset(realset / "validation-untouched")  # auto-detected as a composite folder with gt
+    for clip_id in data.clip_ids():
+        sample = data.load(clip_id)
+        assert "gt" in sample.available()
+        assert bool((sample.composite == sample.gt).all())
+    assert all(r["harmonious"] for r in _records(realset, "validation-untouched"))
+
+
+def test_bench_runner_scores_gt_metrics_with_estimated_flow(realset, tmp_path):
+    import pandas as pd
+
+    from baselines.registry import get_method
+    from bench.runner import run_benchmark
+
+    out = run_benchmark({"cut_and_paste": get_method("cut_and_paste")}, reader(realset, "validation"),
+                        tmp_path / "res", flow="dis", metrics=["psnr", "fpsnr", "mse", "lt_regional"], progress=False)
+    table = pd.read_csv(out / "results.csv")
+    assert set(table["metric"]) >= {"psnr", "fpsnr", "mse", "lt_regional"}
+    assert table["value"].notna().all()
+    mse = table[table["metric"] == "mse"]
+    assert (mse["value"] > 0).all()  # cut-and-paste returns the recoloured input, which differs from the truth
+
+
+def test_unknown_part_and_missing_footage_are_clear(tmp_path, realset):
+    with pytest.raises(ValueError, match="unknown real-set part"):
+        reader(realset, "test")
+    from bench.media import MediaError
+
+    with pytest.raises(MediaError, match="python -m bench.media fetch"):
+        build_realset(tmp_path / "nothing", tmp_path / "set")
