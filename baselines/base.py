@@ -1,4 +1,4 @@
-"""The one interface every harmonization method shares (DESIGN.md §2).
+"""The one interface every harmonization method shares (docs/design.md).
 
 A method is any object with ``harmonize(frames, masks) -> frames`` where ``frames``
 is a ``T×3×H×W`` float32 clip in [0, 1] and ``masks`` is ``T×1×H×W`` in {0, 1}

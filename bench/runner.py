@@ -21,8 +21,6 @@ import io
 import json
 import math
 import os
-import platform
-import subprocess
 import time
 import urllib.parse
 from pathlib import Path
@@ -36,6 +34,7 @@ from bench.identity import method_identity, refresh_changed_methods
 from bench.protocols import get_steps
 from bench.summary import RESULT_COLUMNS
 from harmonizer.atomic import atomic_path, write_text_atomic
+from harmonizer.environment import environment as capture_environment
 from harmonizer.outputs import claim_dir, finish_dir
 
 
@@ -161,24 +160,9 @@ def _merge_parts(out_dir: Path, labels: list[str], clip_ids: list[str]) -> tuple
 
 
 def environment() -> dict:
-    """Package versions and the git revision of the code that produced the results."""
-    import importlib.metadata as md
-
-    versions = {"python": platform.python_version()}
-    for pkg in ("torch", "numpy", "opencv-python", "pandas", "scipy", "ptlflow", "video-harmonization-suite"):
-        try:
-            versions[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            versions[pkg] = None
-    repo = Path(__file__).resolve().parents[1]
-    try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
-                               capture_output=True, text=True, timeout=10)
-        git = {"revision": rev.stdout.strip() or None, "dirty": bool(dirty.stdout.strip())}
-    except (OSError, subprocess.SubprocessError):
-        git = {"revision": None, "dirty": None}
-    return {"versions": versions, "git": git, "platform": platform.platform()}
+    """Package versions and the git revision of the code that produced the results (harmonizer.environment)."""
+    return capture_environment(("torch", "numpy", "opencv-python", "pandas", "scipy", "ptlflow",
+                                "video-harmonization-suite"))
 
 
 def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str | None = "dis",

@@ -1,7 +1,7 @@
 """Using a trained run: load it, harmonize clips (the shared method interface), predict disharmony maps.
 
 ``GANHarmonizer(checkpoint=RUN_DIR, mask_mode=...)`` implements ``harmonize(frames, masks)
--> frames`` on T×3×H×W clips in [0, 1] (DESIGN.md §2), frame by frame and stateless.
+-> frames`` on T×3×H×W clips in [0, 1] (docs/design.md), frame by frame and stateless.
 Mask modes (Table IV): ``given`` (the input masks), ``discriminator`` (O = G(I, D(I))),
 ``zeros`` and ``ones`` (constant masks).  A generator trained without a mask input ignores
 masks.  Sizes that are not multiples of the UNet's 2**depth are padded and cropped.

@@ -109,24 +109,8 @@ def coerce(value: Any, hint: Any, where: str) -> Any:
         if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
             return value.strip().lower() in _TRUE
         raise ConfigValueError(f"{where}: expected true or false, got {value!r}")
-    if origin is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            try:
-                return int(value.strip())
-            except ValueError:
-                pass
-        raise ConfigValueError(f"{where}: expected an integer, got {value!r}")
-    if origin is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value.strip())
-            except ValueError:
-                pass
-        raise ConfigValueError(f"{where}: expected a float, got {value!r}")
+    if origin in (int, float):
+        return _number(value, origin, where)
     if origin is str:
         if isinstance(value, str):
             text = value.strip()
@@ -149,3 +133,16 @@ def coerce(value: Any, hint: Any, where: str) -> Any:
                 return parsed
         raise ConfigValueError(f"{where}: expected a JSON object such as {{\"key\": 1}}, got {value!r}")
     return value
+
+
+def _number(value: Any, kind: type, where: str) -> int | float:
+    """An int (ints only) or a float (ints widened) from a number or its text."""
+    ok = (int,) if kind is int else (int, float)
+    if isinstance(value, ok) and not isinstance(value, bool):
+        return kind(value)
+    if isinstance(value, str):
+        try:
+            return kind(value.strip())
+        except ValueError:
+            pass
+    raise ConfigValueError(f"{where}: expected {'an integer' if kind is int else 'a float'}, got {value!r}")

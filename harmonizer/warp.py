@@ -1,6 +1,6 @@
 """Differentiable backward warping by dense optical flow.
 
-Conventions (DESIGN.md §2), shared by the dataset, the losses and the metrics:
+Conventions (docs/design.md), shared by the dataset, the losses and the metrics:
 
 * Flow is ``N×2×H×W`` in pixels; channel 0 is dx, channel 1 is dy.
 * A *backward* flow ``flow_{t→t-1}`` gives, for each pixel (x, y) of frame t, the

@@ -1,4 +1,4 @@
-"""Readers and writers of the on-disk Dancing format (DESIGN.md §2) — the suite's public data format.
+"""Readers and writers of the on-disk Dancing format (docs/design.md) — the suite's public data format.
 
 ::
 

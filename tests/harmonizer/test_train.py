@@ -44,7 +44,7 @@ def _same(a, b):
 
 def test_a_few_hundred_steps_beat_cut_and_paste_and_d_finds_the_foreground(trained, data):
     summary = json.loads((trained / "summary.json").read_text())
-    assert summary["steps"] == 320 and summary["finished"]
+    assert summary["steps"] == 320 and summary["finished"] and summary["diverged"] is None
     best = load_checkpoint(trained / "checkpoints" / "best.pt")
     metrics = pd.read_csv(trained / "metrics.csv")
     val = metrics[metrics.split == "val"].pivot(index="step", columns="metric", values="value")
@@ -71,6 +71,7 @@ def test_paper_parameterisation_also_learns(data, tmp_path):
     val = metrics[metrics.split == "val"].pivot(index="step", columns="metric", values="value")
     assert val["mse"].iloc[0] > val["input_mse"].iloc[0]  # it starts worse than copying the input ...
     assert val["mse"].iloc[-1] < val["input_mse"].iloc[-1]  # ... and ends better
+    assert json.loads((run / "summary.json").read_text())["diverged"] is None  # a slow start is not divergence
 
 
 def test_run_folder_layout(trained):
@@ -227,3 +228,45 @@ def test_longer_clips_give_every_consecutive_pair_and_odd_clips_are_named(tmp_pa
     write_manifest(root, read_manifest(root) + [{"id": "odd", "split": "train"}])
     with pytest.raises(DatasetFormatError, match="clip 'odd' has 2 frames"):
         train(get_config("tiny", schedule__epochs=1), root, tmp_path / "r", progress=False, tensorboard=False)
+
+
+def test_a_val_clip_missing_a_frame_is_named_like_a_train_clip(tmp_path):
+    """Issue 13, case 7: a val clip with a frame missing used to be validated on fewer frames without a word."""
+    from harmonizer.data.format import clip_dir, list_clips
+
+    root = make_dataset(tmp_path / "t3", train=2, val=2, frames=3)
+    _, cid = list_clips(root, "val")[1]
+    (clip_dir(root, "val", cid) / "gt" / "002.png").unlink()
+    with pytest.raises(DatasetFormatError, match=f"val clip '{cid}' has 2 frames, the dataset 3"):
+        train(get_config("tiny", schedule__max_steps=1), root, tmp_path / "r", progress=False, tensorboard=False)
+
+
+def test_resume_on_another_dataset_is_refused_naming_both(small_data, data, tmp_path):
+    """Issue 13, case 6: resuming with another --data used to continue and rewrite summary.json."""
+    run = tmp_path / "r"
+    cfg = get_config("tiny", schedule__max_steps=4)
+    train(cfg, small_data, run, progress=False, tensorboard=False, stop_after_steps=1)
+    with pytest.raises(CheckpointError, match=f"trained on the dataset {small_data}, not {data}"):
+        train(cfg, data, run, resume=True, progress=False, tensorboard=False)
+    assert json.loads((run / "summary.json").read_text())["data_dir"] == str(small_data)  # untouched
+    train(cfg, small_data, run, resume=True, progress=False, tensorboard=False)  # the same dataset resumes
+    assert json.loads((run / "summary.json").read_text())["steps"] == 4
+
+
+def test_a_diverging_run_stops_with_a_clear_error_and_a_short_one_warns(small_data, tmp_path, capsys):
+    """Issue 13, case 8: lr 1e30 saturates G's output (~6 dB against an input of ~15 dB); it used to finish
+    with exit 0 and no word.  Three evaluations that far below stop the run; fewer warn and are recorded."""
+    from harmonizer.train import DIVERGED_PSNR, DivergenceError
+
+    cfg = get_config("tiny", "no_adv", optim__lr=1e30, schedule__epochs=5)  # 2 steps per epoch
+    with pytest.raises(DivergenceError, match="diverged.*lower optim.lr"):
+        train(cfg, small_data, tmp_path / "long", progress=False, tensorboard=False)
+    summary = json.loads((tmp_path / "long" / "summary.json").read_text())
+    assert summary["epochs_completed"] == 3 and not summary["finished"] and "diverged" in summary["diverged"]
+    assert summary["last_val"]["psnr"] < DIVERGED_PSNR < summary["last_val"]["input_psnr"]
+    assert load_checkpoint(tmp_path / "long" / "checkpoints" / "last.pt")["step"] == 6
+    capsys.readouterr()
+    train(get_config("tiny", "no_adv", optim__lr=1e30), small_data, tmp_path / "short", progress=False,
+          tensorboard=False)  # 2 epochs: too few evaluations to stop it
+    assert "warning:" in capsys.readouterr().err
+    assert "diverged" in json.loads((tmp_path / "short" / "summary.json").read_text())["diverged"]
