@@ -15,7 +15,9 @@ from pathlib import Path
 
 from baselines.registry import list_methods
 from baselines.train import trainable_baselines
+from harmonizer.cli import run_cli
 from harmonizer.config import PROFILES, parse_override
+from harmonizer.outputs import mark_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,6 +51,7 @@ def main(argv=None):
         if args.name != "realism_cnn":
             raise SystemExit("--weights applies to realism_cnn only")
         overrides["pretrained_weights"] = str(args.weights)
+    mark_dir(args.out, kind="run", inputs=[args.data, args.weights], legacy=("config.json", "checkpoints"))
     run = train_baseline(args.name, args.profile, args.data, args.out, progress=not args.no_progress, **overrides)
     summary = json.loads((run / "summary.json").read_text())
     print(f"run folder: {run}")
@@ -57,4 +60,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(run_cli(main))

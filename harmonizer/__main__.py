@@ -21,7 +21,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from harmonizer.atomic import atomic_directory, atomic_path
+from harmonizer.atomic import OutputError, atomic_path
+from harmonizer.cli import run_cli
 from harmonizer.config import PROFILES, get_config, parse_override, variant_names
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
@@ -59,8 +60,25 @@ def read_frames(path: str | os.PathLike, *, gray: bool = False) -> np.ndarray:
     return np.stack(frames)
 
 
-def write_frames(out: str | os.PathLike, frames: np.ndarray, fps: float = 25.0) -> Path:
-    """Write T×H×W×3 RGB uint8 as a video (by suffix) or a folder of PNGs, atomically (temp, then rename)."""
+def check_out(out: str | os.PathLike, inputs=(), *, overwrite: bool = False) -> Path:
+    """Refuse an ``--out`` that would lose a file (docs/safety.md): a video suffix harmonize cannot write, an
+    existing video without ``overwrite``, an output overlapping an input (folders: see ``write_frames``)."""
+    from harmonizer.outputs import check_output_file, check_separate
+
+    out = Path(out)
+    if out.suffix.lower() in VIDEO_SUFFIXES:
+        return check_output_file(out, inputs=inputs, overwrite=overwrite)
+    if out.suffix:
+        raise OutputError(f"--out {out}: '{out.suffix}' is not a video format harmonize writes "
+                          f"({', '.join(VIDEO_SUFFIXES)}); give one of those, or a folder name without a suffix")
+    check_separate(out, inputs)
+    return out
+
+
+def write_frames(out: str | os.PathLike, frames: np.ndarray, fps: float = 25.0, *, overwrite: bool = False) -> Path:
+    """Write T×H×W×3 RGB uint8 as a video (by suffix) or a folder of PNGs, atomically (temp, then rename).
+    A folder is a harmonizer.outputs folder: a user's folder is refused, ``overwrite`` replaces only the suite's
+    frames of an earlier output."""
     out = Path(out)
     if out.suffix.lower() in VIDEO_SUFFIXES:
         h, w = frames.shape[1:3]
@@ -72,7 +90,9 @@ def write_frames(out: str | os.PathLike, frames: np.ndarray, fps: float = 25.0) 
             finally:
                 writer.release()
     else:
-        with atomic_directory(out) as tmp:
+        from harmonizer.outputs import fresh_output_dir
+
+        with fresh_output_dir(out, kind="harmonize", overwrite=overwrite) as tmp:
             for t, f in enumerate(frames):
                 cv2.imwrite(str(tmp / f"{t:05d}.png"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
     return out
@@ -102,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     hz.add_argument("--which", choices=("best", "last"), default="best")
     hz.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     hz.add_argument("--fps", type=float, default=25.0)
+    hz.add_argument("--overwrite", action="store_true",
+                    help="replace an earlier output (only what the suite wrote; see docs/safety.md)")
     return parser
 
 
@@ -112,6 +134,10 @@ def _train(args) -> Path:
     if args.seed is not None:
         overrides["seed"] = args.seed
     config = get_config(args.profile, args.variant, **overrides)
+    from harmonizer.outputs import mark_dir
+
+    # a user's folder is refused; a run folder is marked (torchrun ranks share it, so its files are not tracked)
+    mark_dir(args.out, kind="run", inputs=[args.data, args.init_from], legacy=("config.json", "checkpoints"))
     return train(config, args.data, args.out, resume=args.resume, init_from=args.init_from,
                  stop_after_steps=args.stop_after_steps, progress=not args.no_progress)
 
@@ -122,6 +148,7 @@ def _harmonize(args) -> dict:
     mask_mode = args.mask_mode or ("given" if args.mask else "discriminator")
     if mask_mode == "given" and not args.mask:
         raise ValueError("--mask-mode given needs --mask")
+    check_out(args.out, [args.input, args.mask, args.checkpoint], overwrite=args.overwrite)
     model = GANHarmonizer(args.checkpoint, mask_mode=mask_mode, which=args.which, device=args.device, chunk=1)
     frames = read_frames(args.input)
     masks = None
@@ -136,7 +163,7 @@ def _harmonize(args) -> dict:
         m = None if masks is None else torch.from_numpy(masks[t])[None, None].float() / 255
         o = model.harmonize(f, m)[0]
         out[t] = (o.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
-    path = write_frames(args.out, out, fps=args.fps)
+    path = write_frames(args.out, out, fps=args.fps, overwrite=args.overwrite)
     return {"out": path, "frames": int(frames.shape[0]), "mask_mode": mask_mode}
 
 
@@ -148,4 +175,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(run_cli(main))

@@ -13,9 +13,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from harmonizer.cli import run_cli
+from harmonizer.outputs import check_output_file, mark_dir
+
 from .build import build_dataset
 from .clips import STYLES
-from .format import read_manifest
+from .format import DATASET_INFO, read_manifest
 from .show import contact_sheet
 from .sources import SOURCES
 
@@ -68,6 +71,9 @@ def _source_options(args) -> dict:
 def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.command == "build":
+        # a user's folder is refused; a dataset folder is marked (shards write it at once: files not tracked)
+        mark_dir(args.out, kind="dataset", legacy=(DATASET_INFO,),
+                 inputs=[args.images, args.masks, args.coco_json, args.coco_images, *args.luts])
         out = build_dataset(args.out, source=args.source, clips=args.clips, size=args.size, frames=args.frames,
                             seed=args.seed, style=args.style, scenes=args.scenes, workers=args.workers,
                             shard=args.shard, luts=args.luts, p_transfer=args.p_transfer, strength=args.strength,
@@ -77,10 +83,12 @@ def main(argv=None):
         counts = {s: sum(r["split"] == s for r in records) for s in ("train", "val", "test")}
         print(f"{out}: {len(records)} clips ({', '.join(f'{k} {v}' for k, v in counts.items())})")
         return out
+    if args.out is not None:
+        check_output_file(args.out, suffixes=(".png",))
     sheet = contact_sheet(args.dir, args.out, clips=args.clips, split=args.split)
     print(sheet)
     return sheet
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(run_cli(main))
