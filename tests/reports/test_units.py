@@ -275,3 +275,32 @@ def test_seeds_train_every_model_that_many_times():
     assert "score_synthetic__cut_and_paste__seed1" not in two  # nothing to train: scored once
     assert two["score_synthetic__cut_and_paste"].config["seed_index"] is None
     assert "seed_index" not in one["score_synthetic__full"].config
+
+
+def test_summary_of_several_trainings_has_a_seed_column_the_claims_resample(tmp_path):
+    from bench.paired import paired_difference
+    from reports import steps as steps_mod
+
+    rng = np.random.default_rng(0)
+    level = rng.normal(20, 3, 6)
+
+    def score(label, seed_index, shift):
+        def fn(ctx):
+            folder = ctx.out_dir / "results"
+            folder.mkdir()
+            _tidy({label: list(level + shift)}).to_csv(folder / "results.csv", index=False)
+            return {"results_dir": str(folder)}
+        name = f"score_synthetic__{label}" + (f"__seed{seed_index}" if seed_index else "")
+        return Step(name, fn, {"seed_index": seed_index})
+
+    runs = [score("cut_and_paste", None, 0.0), score("full", 0, 1.0), score("full", 1, 3.0)]
+    runs.append(Step("summary_synthetic", steps_mod.summarize_step, {"dataset": "synthetic"},
+                     tuple(s.name for s in runs)))
+    Pipeline(tmp_path, runs, progress=False).run()
+    results = pd.read_csv(tmp_path / "summary_synthetic" / "results.csv", dtype={"clip": str})
+    assert results.groupby("method").seed.apply(lambda s: sorted(s.dropna().unique().tolist())).to_dict() == {
+        "cut_and_paste": [], "full": [0, 1]}
+    d = paired_difference(results, "psnr", "full", "cut_and_paste")
+    assert (d.n_seeds, d.n_clips) == (2, 6) and d.diff_mean == pytest.approx(2.0)
+    # the two trainings give +1 and +3 on every clip: seed draws {0,0}, {0,1}, {1,1} → 1, 2, 3
+    assert (d.ci_low, d.ci_high) == (pytest.approx(1.0), pytest.approx(3.0))
