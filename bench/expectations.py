@@ -282,6 +282,32 @@ def load_expectations(path: str | Path) -> ExpectationFile:
     return ExpectationFile(path, dataset, scoring, methods, expectations)
 
 
+def check_names(spec: ExpectationFile, *, methods: list[str], protocols: list[str], metrics_of) -> None:
+    """Registered method names, the protocol and every claim's metric exist (``metrics_of(protocol)`` lists a
+    protocol's metrics, ``None`` = the default); else an :class:`ExpectationError` naming the key and line."""
+    import difflib
+
+    reader = _Reader(spec.path, spec.path.read_text())
+
+    def hint(name, known):
+        close = difflib.get_close_matches(name, known, n=3)
+        return f" (did you mean {', '.join(close)}?)" if close else f"; known: {', '.join(known)}"
+
+    for label, m in spec.methods.items():
+        if m.external is None and m.name not in methods:
+            raise reader.error("methods", label, f"unknown method '{m.name}'" + hint(m.name, methods))
+    protocol = spec.scoring["protocol"]
+    if protocol is not None and protocol not in protocols:
+        raise reader.error("scoring", "protocol", f"unknown protocol '{protocol}'" + hint(protocol, protocols))
+    known = list(metrics_of(protocol))
+    for name in spec.scoring["metrics"] or []:
+        if name not in known:
+            raise reader.error("scoring", "metrics", f"unknown metric '{name}'" + hint(name, known))
+    for exp in spec.expectations:
+        if exp.metric not in known:
+            raise reader.error("expectations", exp.name, f"unknown metric '{exp.metric}'" + hint(exp.metric, known))
+
+
 @dataclass(frozen=True)
 class Outcome:
     """An expectation decided on scored results: the verdict and the paired difference behind it."""
@@ -331,7 +357,8 @@ def decide(expectation: Expectation, results, scoring: dict) -> Outcome:
     try:
         from bench.metrics import get_metric
 
-        unit = str(getattr(get_metric(expectation.metric), "scale", "") or "")
+        protocol = {"protocol": scoring["protocol"]} if scoring.get("protocol") else {}
+        unit = str(getattr(get_metric(expectation.metric, **protocol), "scale", "") or "")
     except (ImportError, KeyError, ValueError):
         pass
     return Outcome(expectation, verdict(diff, expectation.direction), diff, unit)

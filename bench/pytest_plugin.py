@@ -33,12 +33,23 @@ def pytest_configure(config):
         return
     from bench.expectations import ExpectationError, load_expectations
 
+    import bench.protocols  # noqa: F401  (registers the peers' protocols and their metrics)
+    from baselines.registry import list_methods
+    from bench.expectations import check_names
+    from bench.metrics import list_metrics
+    from bench.metrics.registry import list_protocols
+
+    def metrics_of(protocol):
+        return list_metrics(protocol) if protocol else list_metrics()
+
     files = []
     for p in paths:
         try:
-            files.append(load_expectations(Path(p)))
+            spec = load_expectations(Path(p))
+            check_names(spec, methods=list_methods(), protocols=list_protocols(), metrics_of=metrics_of)
         except ExpectationError as exc:
             raise pytest.UsageError(str(exc)) from None
+        files.append(spec)
     config.stash[_FILES] = files
     config.stash[_OUTCOMES] = []
     wanted = [str(f.path) for f in files]

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
+import os
 from pathlib import Path
 
 import numpy as np
@@ -35,10 +34,10 @@ def tiny_data(tmp_path_factory):
     """8 procedural clips of 32² (6 in the train split, which the expectation files score) + external results."""
     root = tmp_path_factory.mktemp("plugin")
     data = root / "dancing"
-    subprocess.run([sys.executable, "-m", "harmonizer.data", "build", "--out", str(data), "--clips", "8",
-                    "--size", "32", "--frames", "2", "--seed", "0", "--workers", "1", "--no-progress"],
-                   check=True, capture_output=True)
+    from harmonizer.data.build import build_dataset
     from harmonizer.data.format import list_clips, read_clip
+
+    build_dataset(data, clips=8, size=32, frames=2, seed=0, workers=1, progress=False)
 
     cut_psnr = []
     for i, (split, cid) in enumerate(c for c in list_clips(data) if c[0] == "train"):
@@ -104,7 +103,14 @@ def test_verdicts_follow_the_known_offsets(pytester, tiny_data):
 
 
 def test_results_are_cached_across_sessions(pytester, tiny_data):
-    toml = write_toml(pytester, tiny_data, 'holds = "near.psnr > far.psnr + 5"', scoring='flow = "gt"\nmetrics = ["psnr"]')
+    """Also: paths relative to the file, a named protocol, a metric subset."""
+    toml = write_toml(pytester, tiny_data, 'holds = "near.psnr > far.psnr + 5"',
+                      scoring='flow = "gt"\nprotocol = "paper"\nmetrics = ["psnr"]')
+    text = toml.read_text()
+    for folder in (tiny_data["data"], *(tiny_data["outputs"] / m for m in DELTAS)):
+        text = text.replace(f'"{folder}"', f'"{os.path.relpath(folder, pytester.path)}"')
+    assert str(tiny_data["data"]) not in text
+    toml.write_text(text)
     pytester.runpytest("--harmonization", str(toml)).assert_outcomes(passed=1)
     manifest = pytester.path / "expect.results" / "manifest.json"
     assert json.loads(manifest.read_text())["scored_pairs"] == 4 * 6
@@ -136,6 +142,19 @@ def test_malformed_file_is_a_usage_error_naming_the_line(pytester, tiny_data, li
     result = pytester.runpytest("--harmonization", str(toml))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{toml}*{expected}"])
+
+
+@pytest.mark.parametrize("methods_line, scoring, expected", [
+    ('typo = "cut_and_pste"', 'flow = "gt"', "line 15: methods.typo: unknown method 'cut_and_pste' (did you mean cut_and_paste*"),
+    ('', 'flow = "gt"\nprotocol = "co2nett"', "line 8: scoring.protocol: unknown protocol 'co2nett'*"),
+    ('', 'flow = "gt"\nmetrics = ["psnr", "psnrr"]', "line 8: scoring.metrics: unknown metric 'psnrr'*"),
+])
+def test_unknown_names_are_usage_errors(pytester, tiny_data, methods_line, scoring, expected):
+    toml = write_toml(pytester, tiny_data, 'ok = "near.psnr > far.psnr"', scoring=scoring)
+    toml.write_text(toml.read_text().replace("[expectations]", methods_line + "\n\n[expectations]"))
+    result = pytester.runpytest("--harmonization", str(toml))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{toml}, {expected}"])
 
 
 def test_unknown_key_is_a_usage_error_naming_it(pytester, tiny_data):
