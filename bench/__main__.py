@@ -170,6 +170,10 @@ def _build_realworld(args):
                              fit=args.fit, video_format=args.format)
     if bool(args.foregrounds) != bool(args.backgrounds):
         raise SystemExit("give both --foregrounds and --backgrounds, or neither (procedural videos)")
+    from harmonizer.outputs import mark_dir
+
+    mark_dir(args.out, kind="realworld", inputs=[args.foregrounds, args.backgrounds, getattr(args, "media", None)],
+             legacy=("dataset.json", "manifest.jsonl"))
     if args.foregrounds:
         return build_composites(discover_foregrounds(args.foregrounds), discover_backgrounds(args.backgrounds),
                                 args.out, config)
