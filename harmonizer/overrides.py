@@ -26,18 +26,20 @@ import types
 import typing
 from typing import Any, Mapping
 
+from harmonizer.cli import UsageError
+
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
-class UnknownFieldError(KeyError):
-    """An override names no field of the config; the message lists close matches."""
+class UnknownFieldError(KeyError, UsageError):
+    """An override names no field of the config; the message lists close matches (exit 2 on a command line)."""
 
     def __str__(self) -> str:  # KeyError would print the message in quotes
         return str(self.args[0]) if self.args else ""
 
 
-class ConfigValueError(ValueError):
-    """An override's value does not fit the field's type; the message names the field."""
+class ConfigValueError(UsageError):
+    """An override's value does not fit the field's type; the message names the field (exit 2 on a command line)."""
 
 
 def parse_assignment(text: str) -> tuple[str, str]:

@@ -85,14 +85,15 @@ def test_set_values_are_parsed_by_the_fields_type():
         get_config("tiny", **{"schedule.max_step": "1"})
 
 
-def test_set_through_the_cli_names_the_field(tmp_path, capsys):
+def test_set_through_the_cli_is_one_line_naming_the_field_exit_2(tmp_path, capsys):
     from harmonizer.__main__ import main
+    from harmonizer.cli import run_cli
 
-    with pytest.raises((ConfigValueError, SystemExit)) as err:
-        main(["train", "--profile", "tiny", "--data", str(tmp_path), "--out", str(tmp_path / "r"),
-              "--set", "optim.lr=abc"])
-    text = str(err.value) + capsys.readouterr().err
-    assert "optim.lr: expected a float, got 'abc'" in text
+    argv = ["train", "--profile", "tiny", "--data", str(tmp_path), "--out", str(tmp_path / "r")]
+    assert run_cli(main, argv + ["--set", "optim.lr=abc"]) == 2
+    assert capsys.readouterr().err.strip() == "error: optim.lr: expected a float, got 'abc'"
+    assert run_cli(main, argv + ["--set", "optim.lrr=1"]) == 2
+    assert "did you mean optim.lr" in capsys.readouterr().err
 
 
 def test_variants_are_override_dicts_applied_over_full():
