@@ -181,3 +181,24 @@ def test_example_files_are_valid(tmp_path, example):
         (copy.parent / folder).mkdir(parents=True, exist_ok=True)
     spec = load_expectations(copy)
     assert len(spec.expectations) == len(data["expectations"]) >= 2
+
+
+def test_a_run_folder_is_scored_as_its_registered_method(pytester, tiny_data):
+    """``gan = "gan=RUN"`` (RUN relative to the file) is built from that run folder and scored on every clip."""
+    from harmonizer.config import get_config
+    from harmonizer.train import train
+
+    run = pytester.path / "runs" / "tiny"
+    train(get_config("tiny", schedule__max_steps=2), tiny_data["data"], run, progress=False, tensorboard=False)
+    toml = write_toml(pytester, tiny_data, 'bigger_error = "far.mse > 3 * near.mse"',
+                      scoring='flow = "gt"\nmetrics = ["mse", "psnr"]')
+    toml.write_text(toml.read_text().replace("[expectations]", 'gan = "gan=runs/tiny"\n\n[expectations]'))
+    result = pytester.runpytest("--harmonization", str(toml))
+    result.assert_outcomes(passed=1)
+    manifest = json.loads((pytester.path / "expect.results" / "manifest.json").read_text())
+    assert manifest["config"]["method_specs"]["gan"] == {"name": "gan", "checkpoint": str(run.resolve())}
+    import pandas as pd
+
+    scored = pd.read_csv(pytester.path / "expect.results" / "results.csv")
+    assert set(scored["method"]) == {"cut_and_paste", "near", "far", "mixed", "gan"}
+    assert scored[scored["method"] == "gan"]["clip"].nunique() == 6
