@@ -11,7 +11,7 @@ from baselines.architectures import parameter_report
 from baselines.dih import DIHNet, level_widths
 from baselines.resnet import JohnsonResNet
 from baselines.sizing import count_parameters, match_width
-from harmonizer.config import get_config
+from harmonizer.config import PROFILES, get_config
 from harmonizer.models import build_generator, list_generators
 
 
@@ -81,7 +81,7 @@ def test_architectures_registered_and_buildable_from_harmonizer_config():
         assert out.shape == (1, 3, 32, 32)
 
 
-@pytest.mark.parametrize("profile", ["tiny", "quick", "paper"])
+@pytest.mark.parametrize("profile", PROFILES)
 def test_parameter_counts_match_the_unet_within_ten_percent(profile):
     model_cfg = get_config(profile).model
     # independent count: build the three generators through harmonizer's registry
