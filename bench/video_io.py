@@ -17,14 +17,11 @@ import cv2
 import numpy as np
 
 from harmonizer.atomic import atomic_directory, atomic_path
+from harmonizer.videofile import VideoReadError, decode_video  # noqa: F401 - VideoReadError is bench's error too
 
 VIDEO_SUFFIXES = (".mkv", ".avi", ".mp4", ".mov", ".webm")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 _FOURCC = {".mkv": "FFV1", ".avi": "FFV1", ".mp4": "mp4v", ".mov": "mp4v"}
-
-
-class VideoReadError(ValueError):
-    """A video file or frame folder is missing, corrupt or inconsistent; the message names it."""
 
 
 def is_video_file(path: str | os.PathLike) -> bool:
@@ -81,32 +78,9 @@ def _resolve_frame(folder: Path, name: str) -> Path:
 
 
 def read_video_file(path: str | os.PathLike, *, gray: bool = False, max_frames: int | None = None) -> np.ndarray:
-    """Decode every frame of a video file (RGB uint8, or gray for masks).
-
-    The frames decoded are checked against the count the container declares: a truncated or corrupt file is a
-    :class:`VideoReadError` naming the file and the frame where decoding stopped, never a shorter clip."""
-    path = Path(path)
-    if not path.is_file():
-        raise VideoReadError(f"video file {path} does not exist")
-    cap = cv2.VideoCapture(str(path))
-    try:
-        if not cap.isOpened():
-            raise VideoReadError(f"cannot open video {path} (corrupt or unsupported codec)")
-        declared = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)  # 0: the container does not say
-        frames = []
-        while max_frames is None or len(frames) < max_frames:
-            ok, bgr = cap.read()
-            if not ok:
-                break
-            frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY if gray else cv2.COLOR_BGR2RGB))
-    finally:
-        cap.release()
-    if not frames:
-        raise VideoReadError(f"video {path} has no decodable frames (corrupt or empty)")
-    wanted = declared if max_frames is None else min(declared, max_frames)
-    if len(frames) < wanted:
-        raise VideoReadError(f"{path}: decoding stopped at frame {len(frames)} of the {declared} its container "
-                             f"declares (frames counted from 0); the file is truncated or corrupt")
+    """Decode every frame of a video file (RGB uint8, or gray for masks), checked against the count its container
+    declares (:func:`harmonizer.videofile.decode_video`: a truncated file names the frame where decoding stopped)."""
+    frames = decode_video(path, gray=gray, max_frames=max_frames)
     _check_sizes(frames, list(range(len(frames))), str(path))
     return np.stack(frames)
 

@@ -24,6 +24,7 @@ from tqdm import tqdm
 from harmonizer.atomic import OutputError, atomic_path
 from harmonizer.cli import run_cli
 from harmonizer.config import PROFILES, get_config, parse_override, variant_names
+from harmonizer.videofile import decode_video
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv")
@@ -43,15 +44,7 @@ def read_frames(path: str | os.PathLike, *, gray: bool = False) -> np.ndarray:
                 raise ValueError(f"cannot read image {f}")
             frames.append(img if gray else cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
     elif p.is_file():
-        cap = cv2.VideoCapture(str(p))
-        while True:
-            ok, img = cap.read()
-            if not ok:
-                break
-            frames.append(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY if gray else cv2.COLOR_BGR2RGB))
-        cap.release()
-        if not frames:
-            raise ValueError(f"cannot read any frame from video {p}")
+        frames = decode_video(p, gray=gray)  # checked against the container's frame count (harmonizer.videofile)
     else:
         raise FileNotFoundError(f"input {p} does not exist")
     shapes = {f.shape for f in frames}

@@ -96,3 +96,18 @@ def test_train_out_with_a_users_file_is_refused(data, tmp_path):
     with pytest.raises(OutputError, match="contains the input"):
         main(["train", "--profile", "tiny", "--data", str(data), "--out", str(data.parent), "--no-progress"])
     assert os.listdir(out) == ["notes.txt"]
+
+
+def test_a_truncated_video_input_is_an_error_naming_the_frame(run, tmp_path):
+    """Issue 13, case 3, through harmonize: a lossless FFV1 .avi cut to 60 % of its bytes is never read as a
+    shorter clip (the decoder is shared with bench.video_io)."""
+    path = tmp_path / "in.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"FFV1"), 10, (32, 32))
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        writer.write(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8))
+    writer.release()
+    path.write_bytes(path.read_bytes()[:int(path.stat().st_size * 0.6)])
+    with pytest.raises(ValueError, match=r"in.avi: decoding stopped at frame 1[0-9] of the 20"):
+        _harmonize(run, path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
