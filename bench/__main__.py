@@ -2,6 +2,7 @@
 
     python -m bench run --methods cut_and_paste,ours:gan=RUN_DIR --data DIR --flow dis --out RESULTS
     python -m bench run --external OUTPUTS --data DIR --flow gt --out RESULTS     # score results made elsewhere
+    python -m bench run --methods cut_and_paste --data HYOUTUBE --protocol co2net --out RESULTS   # a peer's protocol
     python -m bench summary RESULTS
     python -m bench build-realworld --out DIR [--foregrounds FG_DIR --backgrounds BG_DIR | --media MEDIA_DIR]
 
