@@ -151,6 +151,24 @@ def _refuse_unmarked(folder: Path, legacy: Iterable[str]) -> None:
                           f"choose a new or empty folder")
 
 
+def _check_target(folder: Path, kind: str, inputs: Iterable, *, replace_ok: bool, legacy: Iterable[str] = (),
+                  adopt: bool = False) -> dict | None:
+    """The refusals every writer shares (module docstring); returns the folder's marker (None: unmarked)."""
+    check_separate(folder, inputs)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder} is a file, not a folder; choose a folder name")
+    marker = read_marker(folder)
+    if marker is None:
+        if not adopt:
+            _refuse_unmarked(folder, legacy)
+    elif marker.get("kind") != kind:
+        raise OutputError(f"{folder} holds a '{marker.get('kind')}' output, not a '{kind}' one; choose another folder")
+    elif not replace_ok and _owned_names(folder, marker):
+        raise OutputError(f"{folder} holds an earlier '{kind}' output; pass --overwrite to replace it "
+                          f"(only files the suite wrote are replaced)")
+    return marker
+
+
 def claim_dir(folder: str | os.PathLike, *, kind: str, inputs: Iterable = (), overwrite: bool = False,
               resume: bool = False, legacy: Iterable[str] = (), adopt: bool = False) -> Path:
     """Open ``folder`` for writing a ``kind`` output (rules in the module docstring) and mark it ``open``.
@@ -160,22 +178,9 @@ def claim_dir(folder: str | os.PathLike, *, kind: str, inputs: Iterable = (), ov
     ``adopt``: the caller knows an unmarked folder is the suite's (e.g. a pipeline step with a stamp).
     Call :func:`finish_dir` when done (or use :func:`output_dir`)."""
     folder = Path(folder)
-    check_separate(folder, inputs)
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder} is a file, not a folder; choose a folder name")
-    marker = read_marker(folder)
-    if marker is None:
-        if not adopt:
-            _refuse_unmarked(folder, legacy)
-        foreign: set[str] = set()  # empty, or a legacy suite folder: everything in it is the suite's
-    else:
-        if marker.get("kind") != kind:
-            raise OutputError(f"{folder} holds a '{marker.get('kind')}' output, not a '{kind}' one; "
-                              f"choose another folder")
-        if not resume and not overwrite and _owned_names(folder, marker):
-            raise OutputError(f"{folder} holds an earlier '{kind}' output; pass --overwrite to replace it "
-                              f"(only files the suite wrote are replaced)")
-        foreign = _names(folder) - _owned_names(folder, marker)
+    marker = _check_target(folder, kind, inputs, replace_ok=resume or overwrite, legacy=legacy, adopt=adopt)
+    # empty, or a legacy suite folder: everything in it is the suite's
+    foreign = set() if marker is None else _names(folder) - _owned_names(folder, marker)
     if overwrite:
         remove_owned(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -217,17 +222,7 @@ def fresh_output_dir(folder: str | os.PathLike, *, kind: str, inputs: Iterable =
     the suite's entries of ``folder`` (one rename when nothing foreign is there), foreign entries stay; on
     failure ``folder`` is untouched."""
     folder = Path(folder)
-    check_separate(folder, inputs)
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder} is a file, not a folder; choose a folder name")
-    marker = read_marker(folder)
-    if marker is None:
-        _refuse_unmarked(folder, ())
-    elif marker.get("kind") != kind:
-        raise OutputError(f"{folder} holds a '{marker.get('kind')}' output, not a '{kind}' one; choose another folder")
-    elif not overwrite and _owned_names(folder, marker):
-        raise OutputError(f"{folder} holds an earlier '{kind}' output; pass --overwrite to replace it "
-                          f"(only files the suite wrote are replaced)")
+    _check_target(folder, kind, inputs, replace_ok=overwrite)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_sibling(folder, suffix="")
     tmp.mkdir()
