@@ -167,5 +167,10 @@ def main(argv=None):
     return _harmonize(args)
 
 
+def cli() -> int:
+    """The ``harmonizer`` console script: :func:`main` through :func:`harmonizer.cli.run_cli` (one-line errors)."""
+    return run_cli(main)
+
+
 if __name__ == "__main__":
-    raise SystemExit(run_cli(main))
+    raise SystemExit(cli())
