@@ -48,7 +48,7 @@ def weights_sha256(method) -> str | None:
         for key, tensor in module.state_dict().items():
             found = True
             h.update(f"{path}.{key}:{tensor.dtype}:{tuple(tensor.shape)}".encode())
-            h.update(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+            h.update(memoryview(tensor.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy()))  # no copy
     return h.hexdigest() if found else None
 
 
