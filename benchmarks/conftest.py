@@ -14,7 +14,8 @@ fails.  Fixtures here:
 * ``raft_checkpoint`` — a local RAFT weights file (``--raft-checkpoint`` or ``RAFT_CHECKPOINT``), else the
   RAFT benchmark is skipped with the reason;
 * every benchmark runs with ``--bench-threads`` torch/OpenCV threads (default 1: on a shared machine more threads
-  slow small operations down); the machine info in the JSON records the threads and the load average.
+  slow small operations down); the machine info in the JSON records the threads
+  (``machine_info.harmonization``) and the load average at the start and end (``load_average``).
 """
 from __future__ import annotations
 
@@ -80,15 +81,20 @@ def _bench_threads(pytestconfig):
     cv2.setNumThreads(before_cv)
 
 
+def pytest_sessionstart(session):
+    session.config._harmonization_load_start = list(os.getloadavg())
+
+
 def pytest_benchmark_update_machine_info(config, machine_info):
-    """Add what decides these figures on a CPU: threads, core count, load, torch and the smoke flag."""
+    """Add what decides these figures on a CPU (threads, cores, torch, smoke sizes).  The load average is kept
+    out of ``machine_info`` (it differs every run, and ``--benchmark-compare`` warns on any difference)."""
     import torch
 
-    machine_info["harmonization"] = {
-        "torch": torch.__version__, "torch_threads": config.getoption("--bench-threads"),
-        "logical_cpus": os.cpu_count(), "load_average_at_start": list(os.getloadavg()),
-        "smoke_sizes": smoke_mode(config)}
+    machine_info["harmonization"] = {"torch": torch.__version__, "torch_threads": config.getoption("--bench-threads"),
+                                     "logical_cpus": os.cpu_count(), "smoke_sizes": smoke_mode(config)}
 
 
 def pytest_benchmark_update_json(config, benchmarks, output_json):
-    output_json["machine_info"].setdefault("harmonization", {})["load_average_at_end"] = list(os.getloadavg())
+    """The 1/5/15-minute load averages at the start and end of the session (a shared machine's figures need them)."""
+    output_json["load_average"] = {"start": getattr(config, "_harmonization_load_start", None),
+                                   "end": list(os.getloadavg())}

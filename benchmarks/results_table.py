@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 
@@ -20,7 +21,8 @@ def _by_name(report: dict) -> dict[str, dict]:
 
 def machine_line(report: dict) -> str:
     m, h = report["machine_info"], report["machine_info"].get("harmonization", {})
-    start, end = h.get("load_average_at_start", [None])[0], h.get("load_average_at_end", [None])[0]
+    load = report.get("load_average") or {}
+    start, end = (load.get("start") or [math.nan])[0], (load.get("end") or [math.nan])[0]
     return (f"{m.get('cpu', {}).get('brand_raw', m.get('processor', '?'))}, {h.get('logical_cpus')} logical CPUs, "
             f"torch {h.get('torch')} with {h.get('torch_threads')} thread(s), Python {m.get('python_version')}; "
             f"1-min load average {start:.1f} at the start, {end:.1f} at the end; {report['datetime'][:16]} UTC, "
