@@ -89,10 +89,11 @@ class ExpectationsCollector(pytest.File):
             raise self._failure
         if self._results is None:
             try:
-                self._results = score(self.spec)
+                self._results = score(self.spec, progress=self.config.getoption("capture") == "no")
             except Exception as exc:  # noqa: BLE001 - every item of the file reports the same scoring failure
-                self._failure = exc
-                raise
+                self._failure = ScoringFailed(f"{self.spec.path}: scoring the methods failed: "
+                                              f"{type(exc).__name__}: {exc}") if _plain(exc) else exc
+                raise self._failure from exc
         return self._results
 
 
@@ -120,7 +121,7 @@ class ExpectationItem(pytest.Item):
         self.add_report_section("call", "harmonization", text)  # shown with -rP / -rA
 
     def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, ExpectationFailed):
+        if isinstance(excinfo.value, (ExpectationFailed, ScoringFailed)):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style)
 
@@ -133,8 +134,21 @@ class ExpectationFailed(AssertionError):
     """A claim that does not hold (contradicted, unresolved or not measured); the message has the numbers."""
 
 
-def score(spec):
-    """Run (or resume) ``bench.runner.run_benchmark`` for the file's methods; returns ``results.csv`` as a frame."""
+class ScoringFailed(RuntimeError):
+    """Scoring stopped on bad input (a clip, a results folder of another run, a checkpoint); one clear line."""
+
+
+def _plain(exc: Exception) -> bool:
+    """Errors whose message already says what is wrong (bad input), shown without a traceback."""
+    from bench.datasets import ClipError
+    from harmonizer.runs import CheckpointError
+
+    return isinstance(exc, (ClipError, CheckpointError, ValueError, KeyError, FileNotFoundError))
+
+
+def score(spec, *, progress: bool = False):
+    """Run (or resume) ``bench.runner.run_benchmark`` for the file's methods; returns ``results.csv`` as a frame.
+    ``progress``: tqdm bars (the plugin shows them when pytest does not capture output, ``-s``)."""
     import inspect
 
     import pandas as pd
@@ -159,7 +173,7 @@ def score(spec):
     s = spec.scoring
     flow = None if s["flow"].lower() == "none" else s["flow"]
     kwargs = {"metrics": s["metrics"], "flow_options": {"ckpt_path": s["flow_checkpoint"]} if s["flow_checkpoint"] else {},
-              "progress": False,
+              "progress": progress,
               "extra_config": {"method_specs": recorded, "expectations_file": str(spec.path)}}
     if s["protocol"] is not None:
         if "protocol" not in inspect.signature(run_benchmark).parameters:

@@ -202,3 +202,14 @@ def test_a_run_folder_is_scored_as_its_registered_method(pytester, tiny_data):
     scored = pd.read_csv(pytester.path / "expect.results" / "results.csv")
     assert set(scored["method"]) == {"cut_and_paste", "near", "far", "mixed", "gan"}
     assert scored[scored["method"] == "gan"]["clip"].nunique() == 6
+
+
+def test_a_results_folder_of_another_run_fails_in_one_line(pytester, tiny_data):
+    write_toml(pytester, tiny_data, 'holds = "near.psnr > far.psnr + 5"', scoring='flow = "gt"\nmetrics = ["psnr"]')
+    toml = pytester.path / "expect.toml"
+    pytester.runpytest("--harmonization", str(toml)).assert_outcomes(passed=1)
+    toml.write_text(toml.read_text().replace('metrics = ["psnr"]', 'metrics = ["psnr", "mse"]'))
+    result = pytester.runpytest("--harmonization", str(toml))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*expect.toml: scoring the methods failed: ValueError: *holds results of a different run*"])
+    assert "Traceback" not in result.stdout.str()
