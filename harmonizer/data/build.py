@@ -23,7 +23,7 @@ from pathlib import Path
 import cv2
 from tqdm import tqdm
 
-from harmonizer.atomic import write_jsonl_atomic
+from harmonizer.atomic import MARKER, write_jsonl_atomic
 
 from .clips import ClipConfig, make_clip
 from .format import DATASET_INFO, MANIFEST, SPLITS, DatasetFormatError, clip_dir, read_dataset_info, write_clip, \
@@ -109,7 +109,7 @@ def _check_out_folder(out: Path, info: dict) -> None:
             raise DatasetFormatError(
                 f"{out / DATASET_INFO} describes a different dataset (differs in: {', '.join(diff)}); "
                 f"choose another output folder or delete it")
-    elif out.exists() and any(p.name != ".gitkeep" for p in out.iterdir()):
+    elif out.exists() and any(p.name not in (".gitkeep", MARKER) for p in out.iterdir()):  # MARKER: docs/safety.md
         raise DatasetFormatError(f"output folder {out} is not empty and has no {DATASET_INFO}; refusing to write into it")
 
 
