@@ -67,8 +67,8 @@ class Models:
     D: torch.nn.Module | None = None
 
     def __post_init__(self):
-        self.G = self.G or self.G_raw
-        self.D = self.D or self.D_raw
+        self.G = self.G_raw if self.G is None else self.G
+        self.D = self.D_raw if self.D is None else self.D
 
     @classmethod
     def build(cls, config: TrainConfig, device: torch.device) -> "Models":
