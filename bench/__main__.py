@@ -114,6 +114,10 @@ def _run(args):
             specs[label] = {"external": str(Path(args.external) / label)}
     if not methods:
         raise UsageError("give --methods and/or --external")
+    from harmonizer.outputs import check_separate
+
+    # the dataset and external folders are checked by the runner; run folders and flow weights here
+    check_separate(args.out, [s.get("checkpoint") for s in specs.values()] + [args.flow_checkpoint])
     options = {"split": args.split}
     if args.size:
         options["size"] = _size(args.size)

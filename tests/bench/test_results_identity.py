@@ -94,6 +94,13 @@ def test_out_folder_of_a_user_or_inside_the_data_is_refused(data, tmp_path):
     assert os.listdir(mine) == ["thesis.txt"] and not (data / "results").exists()
 
 
+
+def test_out_inside_a_run_folder_is_refused(data, runs):
+    with pytest.raises(OutputError, match="lies inside the input"):
+        _run(data, runs[0] / "results", "--methods", f"gan={runs[0]}")
+    assert not (runs[0] / "results").exists()
+
+
 def test_overwrite_starts_afresh_and_keeps_a_users_file(data, tmp_path):
     _run(data, tmp_path / "R", "--methods", "cut_and_paste")
     (tmp_path / "R" / "notes.txt").write_text("mine")
