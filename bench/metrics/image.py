@@ -48,8 +48,7 @@ def psnr(clip):
 def fmse(clip):
     """Foreground MSE: Σ over mask pixels and channels of (O − X)² / (3·mask pixels).
 
-    HYouTube/CO2Net compute ``mse(whole image)·H·W / fg_pixels`` instead, which also counts background error;
-    the two agree for a method that returns the background untouched."""
+    NaN for an empty foreground.  How HYouTube/CO2Net's fMSE differs: docs/metrics.md."""
     return _mean(*clip.error_stats(foreground=True))
 
 

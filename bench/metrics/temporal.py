@@ -39,8 +39,7 @@ def lt_regional(clip):
     the correspondence lands inside frame t−1 and valid_bw (if given) holds; L_T1 with ground-truth flow, L_T2
     with estimated flow.
 
-    The paper divides ‖M∘(O−S(O))‖² by N_F (channels summed); ours also averages over the 3 channels.  NaN when
-    frame t has no valid foreground pixel."""
+    NaN when frame t has no valid foreground pixel.  How the paper's normalisation differs: docs/metrics.md."""
     return _weighted_mean(clip.warped_sq_diff(), clip.valid_weight() * clip.mask[1:])
 
 
@@ -99,8 +98,7 @@ def warp_error(clip):
     |bw + W(fw)|² > 0.01(|bw|² + |W(fw)|²) + 0.5 (forward–backward check) or Σ(forward differences of bw)² >
     0.01|bw|² + 0.002 (motion boundary), or the correspondence falls outside frame t−1.
 
-    Lai et al. compute the occlusion on frame t−1's grid with the forward flow; ours is the same test on frame
-    t's grid with the backward flow.  When every pixel is occluded they fall back to all pixels; ours is NaN."""
+    NaN when every pixel is occluded.  How Lai et al.'s scripts differ: docs/metrics.md."""
     occluded = _occlusion_from_warped(clip.flow_bw, clip.warped_previous("flow_fw"))
     return _weighted_mean(clip.warped_sq_diff(), 1.0 - occluded)
 
