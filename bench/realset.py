@@ -17,6 +17,7 @@ Four parts, each a composite folder that :class:`bench.datasets.CompositeReader`
     OUT/report/                recoloured clips that are reported (never used to choose anything)
     OUT/report-untouched/
     OUT/dataset.json           footage, config, clip counts per part
+    OUT/contact_sheet.png      each people clip as filmed, recoloured at the strongest strength, and its mask
 
 The parts share no frames: ``validation`` takes people from frames [0, split_frame) of OpenCV's ``vtest.avi``
 (pedestrians, static camera); ``report`` takes people from frames [split_frame + gap, end) of it and adds the
@@ -36,7 +37,7 @@ import numpy as np
 from bench import masks as mask_lib
 from bench import video_io
 from bench.media import load_manifest, media_files
-from harmonizer.atomic import atomic_directory, write_json_atomic, write_jsonl_atomic
+from harmonizer.atomic import atomic_directory, atomic_path, write_json_atomic, write_jsonl_atomic
 
 PARTS = ("validation", "validation-untouched", "report", "report-untouched")
 
@@ -123,6 +124,10 @@ def build_realset(media: str | Path, out: str | Path, config: RealSetConfig | No
     report = mask_lib.people_clips(media, "vtest", config.clips,
                                    frame_range=(config.split_frame + config.gap, None), **clip)
     report += mask_lib.people_clips(media, "carphone_pristine", config.carphone_clips, **clip)
+    if len(validation) < config.clips or len(report) < config.clips + config.carphone_clips:
+        raise ValueError(f"{media}: only {len(validation)} validation and {len(report)} report people clips of "
+                         f"{config.frames} frames could be cut from vtest/carphone ({config.clips} and "
+                         f"{config.clips + config.carphone_clips} asked for)")
     counts = {}
     for part, clips in (("validation", validation), ("report", report)):
         for i, clip in enumerate(clips):
@@ -131,7 +136,29 @@ def build_realset(media: str | Path, out: str | Path, config: RealSetConfig | No
         counts[f"{part}-untouched"] = _write_part(out, f"{part}-untouched", clips, config, untouched=True)
     write_json_atomic(out / "dataset.json", {"kind": "realset", "parts": counts, "config": asdict(config)},
                       indent=2, sort_keys=True, default=_jsonable)
+    contact_sheet(out, validation, report, config)
     return out
+
+
+def contact_sheet(out: Path, validation: list[dict], report: list[dict], config: RealSetConfig) -> Path:
+    """``out/contact_sheet.png``: per part, one column per people clip — its first frame as filmed (ground truth),
+    recoloured at the strongest strength, and its mask."""
+    rows = []
+    for part, clips in (("validation", validation), ("report", report)):
+        tiles = []
+        for clip in clips:
+            rng = np.random.default_rng([config.seed, clip["seed_index"]])
+            strongest = recolour(clip["gt"][:1], clip["mask"][:1], rng, max(config.strengths))[0][0]
+            mask = np.repeat(clip["mask"][0, ..., None], 3, axis=-1).astype(np.uint8) * 255
+            tiles.append(np.pad(np.concatenate([clip["gt"][0], strongest, mask]), ((0, 0), (0, 2), (0, 0))))
+        rows.append(np.concatenate(tiles, axis=1))
+    width = max(r.shape[1] for r in rows)
+    sheet = np.concatenate([np.pad(r, ((0, 6), (0, width - r.shape[1]), (0, 0))) for r in rows])
+    path = out / "contact_sheet.png"
+    with atomic_path(path) as tmp:
+        if not cv2.imwrite(str(tmp), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR)):
+            raise OSError(f"could not write {path}")
+    return path
 
 
 def reader(root: str | Path, part: str = "report", **options):

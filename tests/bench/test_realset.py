@@ -31,6 +31,7 @@ def test_parts_have_the_promised_clips_and_name_their_footage(realset):
     for part in PARTS:
         info = json.loads((realset / part / "dataset.json").read_text())
         assert info["kind"] == "realset" and info["footage"]
+    assert cv2.imread(str(realset / "contact_sheet.png")).shape[1] >= 3 * 32  # one column per people clip
     assert {r["footage"] for r in _records(realset, "validation")} == {"vtest.avi"}
     assert {r["footage"] for r in _records(realset, "report")} == {"vtest.avi", "carphone_pristine.avi"}
 
