@@ -102,3 +102,13 @@ def test_unknown_part_and_missing_footage_are_clear(tmp_path, realset):
 
     with pytest.raises(MediaError, match="python -m bench.media fetch"):
         build_realset(tmp_path / "nothing", tmp_path / "set")
+
+
+def test_too_few_people_clips_is_one_clear_error(tmp_path, monkeypatch, realset):
+    import bench.masks
+
+    media = realset.parent / "media"  # the fetched fake media of the module fixture
+    monkeypatch.setattr(bench.masks, "people_clips", lambda *a, **k: [])
+    with pytest.raises(ValueError, match="only 0 validation and 0 report people clips"):
+        build_realset(media, tmp_path / "set", **OPTIONS)
+    assert not (tmp_path / "set" / "dataset.json").exists()
