@@ -2,6 +2,10 @@
 
 A thin wrapper over ``harmonizer.infer.GANHarmonizer`` (issue 3) that validates the clip
 with :func:`baselines.base.check_clip` first, so every method rejects bad input the same way.
+
+``blend="mask"`` (the default) returns ``M·G(I, M) + (1 − M)·I`` — the background exactly as it
+came in, as the CO2Net and iSSAM evaluations score; in the mask-free modes ``M`` is D's soft map.
+``blend="none"`` returns the raw generator output (the paper's).  ``settings`` records which.
 """
 from __future__ import annotations
 
@@ -15,14 +19,15 @@ from baselines.base import check_clip
 class GAN:
     name = "gan"
 
-    def __init__(self, checkpoint: str | os.PathLike, *, mask_mode: str = "given", **options):
+    def __init__(self, checkpoint: str | os.PathLike, *, mask_mode: str = "given", blend: str = "mask", **options):
         from harmonizer.infer import GANHarmonizer  # imported here: loading a run is the expensive part anyway
 
-        self.inner = GANHarmonizer(checkpoint=checkpoint, mask_mode=mask_mode, **options)
-        self.mask_mode = mask_mode
+        self.inner = GANHarmonizer(checkpoint=checkpoint, mask_mode=mask_mode, blend=blend, **options)
+        self.mask_mode, self.blend = mask_mode, blend
         self.name = self.inner.name  # "gan", or "gan[discriminator]" etc. for the mask-free modes
-        # whatever harmonizer promises about the background (it does not paste it back by default)
-        self.keeps_background = bool(getattr(self.inner, "keeps_background", False))
+        # the background is returned untouched only when the given mask decides the blend
+        self.keeps_background = self.inner.keeps_background
+        self.settings = self.inner.settings
 
     def harmonize(self, frames: torch.Tensor, masks: torch.Tensor | None = None) -> torch.Tensor:
         # masks may be None only when G does not read them (mask_mode discriminator/zeros/ones, or mask-free G)

@@ -34,14 +34,13 @@ class LearnedGenerator:
     def __init__(self, checkpoint: str | os.PathLike, *, arch: str, which: str = "best", batch_size: int = 8,
                  device: str = "cpu", paste_background: bool = False):
         self.name = self.arch = arch  # the method is named after its generator (harmonizer.models registry)
-        self.inner = GANHarmonizer(checkpoint, "given", which=which, device=device, chunk=batch_size, arch=self.arch)
+        # the blend is harmonizer's one (harmonizer.infer.blend_background); off unless paste_background
+        self.inner = GANHarmonizer(checkpoint, "given", which=which, device=device, chunk=batch_size, arch=self.arch,
+                                   blend="mask" if paste_background else "none")
         self.config = self.inner.config
         self.keeps_background = bool(paste_background)
 
     def harmonize(self, frames: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         check_clip(frames, masks, where=self.name)
-        out = self.inner.harmonize(frames, masks)
-        if self.keeps_background:
-            out = out * masks + frames * (1 - masks)
-        return out
+        return self.inner.harmonize(frames, masks)
 

@@ -6,13 +6,18 @@
                                [--init-from RUN] [--set optim.lr=1e-3 ...]
     python -m harmonizer harmonize --checkpoint RUN --input VIDEO_OR_FRAME_DIR [--mask VIDEO_OR_DIR]
                                    --out OUT(.mp4 | folder) [--mask-mode given|discriminator|zeros|ones]
+                                   [--raw-output]
 
-Without ``--mask`` the discriminator's map is the mask (O = G(I, D(I))).  Several GPUs or
+Without ``--mask`` the discriminator's map is the mask (O = G(I, D(I))).  The output is
+``M·G(I, M) + (1 − M)·I`` (the input's background kept, M = the given mask, or D's soft map
+without one); ``--raw-output`` writes the raw generator output instead (the paper's).  A folder
+of frames keeps the input's file names; ``OUT.harmonize.json`` records the settings used.  Several GPUs or
 machines: ``torchrun --nproc_per_node N -m harmonizer train ...`` (the same command).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from pathlib import Path
 
@@ -21,7 +26,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from harmonizer.atomic import OutputError, atomic_path
+from harmonizer.atomic import OutputError, atomic_path, write_text_atomic
 from harmonizer.cli import run_cli
 from harmonizer.config import PROFILES, get_config, parse_override, variant_names
 from harmonizer.videofile import decode_video
@@ -53,6 +58,14 @@ def read_frames(path: str | os.PathLike, *, gray: bool = False) -> np.ndarray:
     return np.stack(frames)
 
 
+def frame_names(path: str | os.PathLike) -> list[str] | None:
+    """The file names :func:`read_frames` reads from an image folder, in its order (None for a video file)."""
+    p = Path(path)
+    if not p.is_dir():
+        return None
+    return sorted(f.name for f in p.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
+
+
 def check_out(out: str | os.PathLike, inputs=(), *, overwrite: bool = False) -> Path:
     """Refuse an ``--out`` that would lose a file (docs/safety.md): a video suffix harmonize cannot write, an
     existing video without ``overwrite``, an output overlapping an input (folders: see ``write_frames``)."""
@@ -68,10 +81,17 @@ def check_out(out: str | os.PathLike, inputs=(), *, overwrite: bool = False) -> 
     return out
 
 
-def write_frames(out: str | os.PathLike, frames: np.ndarray, fps: float = 25.0, *, overwrite: bool = False) -> Path:
-    """Write T×H×W×3 RGB uint8 as a video (by suffix) or a folder of PNGs, atomically (temp, then rename).
+def write_frames(out: str | os.PathLike, frames: np.ndarray, fps: float = 25.0,
+                 names: list[str] | None = None, *, overwrite: bool = False) -> Path:
+    """Write T×H×W×3 RGB uint8 as a video (by suffix) or a folder of images, atomically (temp, then rename).
     A folder is a harmonizer.outputs folder: a user's folder is refused, ``overwrite`` replaces only the suite's
-    frames of an earlier output."""
+    frames of an earlier output.
+
+    A folder's frames are named ``names`` (e.g. the input's file names; the suffix picks the format) or
+    ``00000.png``, ``00001.png``, ….
+    """
+    if names is not None and len(names) != len(frames):
+        raise ValueError(f"{out}: {len(frames)} frames but {len(names)} file names")
     out = Path(out)
     if out.suffix.lower() in VIDEO_SUFFIXES:
         h, w = frames.shape[1:3]
@@ -87,7 +107,9 @@ def write_frames(out: str | os.PathLike, frames: np.ndarray, fps: float = 25.0, 
 
         with fresh_output_dir(out, kind="harmonize", overwrite=overwrite) as tmp:
             for t, f in enumerate(frames):
-                cv2.imwrite(str(tmp / f"{t:05d}.png"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+                name = names[t] if names is not None else f"{t:05d}.png"
+                if not cv2.imwrite(str(tmp / name), cv2.cvtColor(f, cv2.COLOR_RGB2BGR)):
+                    raise ValueError(f"cannot write frame {out / name}")
     return out
 
 
@@ -112,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     hz.add_argument("--mask", default=None, help="mask video or folder (omit: the discriminator's map)")
     hz.add_argument("--out", required=True, help="output video (.mp4/.avi) or folder of PNGs")
     hz.add_argument("--mask-mode", choices=("given", "discriminator", "zeros", "ones"), default=None)
+    hz.add_argument("--raw-output", action="store_true",
+                    help="write the raw generator output (the paper's) instead of M·G + (1 − M)·input")
     hz.add_argument("--which", choices=("best", "last"), default="best")
     hz.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     hz.add_argument("--fps", type=float, default=25.0)
@@ -142,7 +166,13 @@ def _harmonize(args) -> dict:
     if mask_mode == "given" and not args.mask:
         raise ValueError("--mask-mode given needs --mask")
     check_out(args.out, [args.input, args.mask, args.checkpoint], overwrite=args.overwrite)
-    model = GANHarmonizer(args.checkpoint, mask_mode=mask_mode, which=args.which, device=args.device, chunk=1)
+    record_path = Path(f"{Path(args.out)}.harmonize.json")  # the settings used, beside the output
+    from harmonizer.outputs import check_output_file
+
+    check_output_file(record_path, inputs=[args.input, args.mask, args.checkpoint], overwrite=args.overwrite,
+                      option="the run record")
+    model = GANHarmonizer(args.checkpoint, mask_mode=mask_mode, which=args.which, device=args.device, chunk=1,
+                          blend="none" if args.raw_output else "mask")
     frames = read_frames(args.input)
     masks = None
     if args.mask:
@@ -156,8 +186,13 @@ def _harmonize(args) -> dict:
         m = None if masks is None else torch.from_numpy(masks[t])[None, None].float() / 255
         o = model.harmonize(f, m)[0]
         out[t] = (o.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
-    path = write_frames(args.out, out, fps=args.fps, overwrite=args.overwrite)
-    return {"out": path, "frames": int(frames.shape[0]), "mask_mode": mask_mode}
+    path = write_frames(args.out, out, fps=args.fps, names=frame_names(args.input), overwrite=args.overwrite)
+    record = {"out": str(path), "input": str(args.input), "mask": None if args.mask is None else str(args.mask),
+              "checkpoint": str(args.checkpoint), "which": args.which, "frames": int(frames.shape[0]),
+              **model.settings, "blend_region": model.blend_region(masks_given=masks is not None)}
+    write_text_atomic(record_path, json.dumps(record, indent=2, sort_keys=True))
+    print(json.dumps(record, sort_keys=True))
+    return {**record, "out": path}
 
 
 def main(argv=None):

@@ -5,6 +5,15 @@
 Mask modes (Table IV): ``given`` (the input masks), ``discriminator`` (O = G(I, D(I))),
 ``zeros`` and ``ones`` (constant masks).  A generator trained without a mask input ignores
 masks.  Sizes that are not multiples of the UNet's 2**depth are padded and cropped.
+
+Background (``blend``, docs/interfaces.md "GAN output and the background"): by default
+(``blend="mask"``) the output is ``M·G(I, M) + (1 − M)·I`` — the generator's pixels inside the
+foreground, the input's outside, bit for bit where ``M = 0`` — as the CO2Net and iSSAM
+evaluations score harmonization.  ``M`` is the given mask in ``given`` mode; in the mask-free
+modes (``discriminator``, ``zeros``, ``ones``, or a mask-free G called without masks) it is D's
+soft disharmony map, and without a D there is nothing to blend with, so the raw output is
+returned.  ``blend="none"`` returns the raw generator output everywhere (the paper's).
+:attr:`GANHarmonizer.settings` records which was used.
 """
 from __future__ import annotations
 
@@ -18,6 +27,7 @@ from harmonizer.models import build_discriminator, build_generator
 from harmonizer.runs import CheckpointError, checkpoint_path, load_checkpoint
 
 MASK_MODES = ("given", "discriminator", "zeros", "ones")
+BLENDS = ("mask", "none")  # mask: M·G + (1 − M)·I (default); none: the raw generator output
 
 
 def check_clip(frames: torch.Tensor, masks: torch.Tensor | None = None, *, where: str = "clip") -> None:
@@ -71,6 +81,11 @@ def load_run(run_dir: str | os.PathLike, which: str = "best", *, arch: str | Non
     return G.to(device).eval(), D, config
 
 
+def blend_background(output: torch.Tensor, frames: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    """``M·O + (1 − M)·I``: the output inside the (soft) mask, the input outside — exactly the input where M = 0."""
+    return masks * output + (1 - masks) * frames
+
+
 def _as_module(run_dir_or_D, which: str = "best") -> torch.nn.Module:
     if isinstance(run_dir_or_D, torch.nn.Module):
         return run_dir_or_D
@@ -92,13 +107,19 @@ def discriminator_maps(run_dir_or_D, frames: torch.Tensor, *, chunk: int = 8, wh
 
 
 class GANHarmonizer:
-    """The trained model as a method (``harmonize(frames, masks) -> frames``, frames in [0, 1])."""
+    """The trained model as a method (``harmonize(frames, masks) -> frames``, frames in [0, 1]).
+
+    ``blend``: ``"mask"`` (default) pastes the input back outside the mask (see the module docstring),
+    ``"none"`` keeps the raw generator output.
+    """
 
     name = "gan"
-    keeps_background = False  # G regenerates every pixel
 
     def __init__(self, checkpoint: str | os.PathLike, mask_mode: str | None = None, *, which: str = "best",
-                 device: str = "cpu", chunk: int = 8, arch: str | None = None, profile: str | None = None):
+                 device: str = "cpu", chunk: int = 8, arch: str | None = None, profile: str | None = None,
+                 blend: str = "mask"):
+        if blend not in BLENDS:
+            raise ValueError(f"unknown blend '{blend}'; choose one of {', '.join(BLENDS)}")
         self.G, self.D, self.config = load_run(checkpoint, which, arch=arch, profile=profile, device=device)
         self.device, self.chunk = torch.device(device), chunk
         self.takes_mask = bool(getattr(self.G, "in_mask", True))
@@ -108,12 +129,30 @@ class GANHarmonizer:
             raise ValueError(f"unknown mask_mode '{mask_mode}'; choose one of {', '.join(MASK_MODES)}")
         if mask_mode == "discriminator" and self.D is None:
             raise CheckpointError(f"{checkpoint} has no discriminator, so mask_mode='discriminator' is impossible")
-        self.mask_mode = mask_mode
+        self.mask_mode, self.blend = mask_mode, blend
         self.name = f"gan[{mask_mode}]" if mask_mode != "given" else "gan"
 
     @property
     def needs_mask(self) -> bool:
         return self.takes_mask and self.mask_mode == "given"
+
+    @property
+    def keeps_background(self) -> bool:
+        """True when every pixel outside the given mask is returned exactly as it came in."""
+        return self.blend == "mask" and self.mask_mode == "given"
+
+    def blend_region(self, masks_given: bool = True) -> str:
+        """What the output is blended with: ``"given mask"``, ``"discriminator map"`` or ``"none"`` (raw output)."""
+        if self.blend == "none":
+            return "none"
+        if self.mask_mode == "given" and masks_given:
+            return "given mask"
+        return "discriminator map" if self.D is not None else "none"
+
+    @property
+    def settings(self) -> dict:
+        """The options that decide the output, for results manifests and run records."""
+        return {"mask_mode": self.mask_mode, "blend": self.blend, "blend_region": self.blend_region()}
 
     def _mask_for(self, inp: torch.Tensor, given: torch.Tensor | None) -> torch.Tensor:
         shape = (inp.shape[0], 1, *inp.shape[-2:])
@@ -125,6 +164,16 @@ class GANHarmonizer:
             return self.D(inp).float().clamp(0, 1)
         return torch.full(shape, 0.0 if self.mask_mode == "zeros" else 1.0, device=self.device)
 
+    def _region(self, inp: torch.Tensor, given: torch.Tensor | None, mask: torch.Tensor | None):
+        region = self.blend_region(masks_given=given is not None)
+        if region == "given mask":
+            return given.to(self.device)
+        if region == "discriminator map":
+            if self.mask_mode == "discriminator" and mask is not None:
+                return mask  # G's mask input already is D's map
+            return self.D(inp).float().clamp(0, 1)
+        return None
+
     @torch.no_grad()
     def harmonize(self, frames: torch.Tensor, masks: torch.Tensor | None = None) -> torch.Tensor:
         check_clip(frames, masks, where=self.name)
@@ -132,9 +181,13 @@ class GANHarmonizer:
             raise ValueError(f"{self.name}: mask_mode='given' needs masks (or choose discriminator|zeros|ones)")
         out = []
         for s in range(0, frames.shape[0], self.chunk):
-            inp = frames[s:s + self.chunk].to(self.device) * 2 - 1
-            mask = self._mask_for(inp, masks[s:s + self.chunk] if masks is not None else None)
-            out.append(((self.G(inp, mask).float() + 1) / 2).clamp(0, 1).cpu())
+            frame = frames[s:s + self.chunk].to(self.device)
+            inp = frame * 2 - 1
+            given = masks[s:s + self.chunk] if masks is not None else None
+            mask = self._mask_for(inp, given)
+            raw = ((self.G(inp, mask).float() + 1) / 2).clamp(0, 1)
+            region = self._region(inp, given, mask)
+            out.append((raw if region is None else blend_background(raw, frame, region)).cpu())
         return torch.cat(out)
 
 
