@@ -1,0 +1,214 @@
+"""Which quick-profile data recipe helps real video: train candidates, score them on the real set's VALIDATION part.
+
+Issue 10, item 6.  Every configuration is the quick profile's ``full`` model (400 bf16 steps unless the
+configuration says otherwise, one thread) trained on 2,000 procedural Dancing clips at 64² (the quick
+reproduction's data) built with the configuration's disharmony options.  Each trained model is scored
+
+* on the ground-truth real set's **validation** clips only (never the report part), with the given mask and the
+  default blend ``M·G + (1 − M)·I``: whole-frame PSNR, foreground PSNR and L_T2 (``lt_regional``, DIS flow on the
+  ground truth), each paired against the input (cut-and-paste) over clips with ``bench.paired.paired_difference``;
+  on the untouched validation clips, foreground PSNR of the output against its input (true mask) and whole-frame
+  PSNR in mask-free mode (D's map);
+* on the synthetic Dancing test split of the default-recipe dataset (strength 1, gt flow): PSNR gain over
+  cut-and-paste — the Table I–III ordering must not break.
+
+::
+
+    python benchmarks/real_recipe.py train --out runs/real-recipe [--only base,range01]
+    python benchmarks/real_recipe.py score --out runs/real-recipe --realset REALSET_DIR [--split validation]
+    python benchmarks/real_recipe.py report --out runs/real-recipe          # Markdown for RESULTS-real-recipe.md
+
+Run with OMP_NUM_THREADS=1 on the shared machine; trainings run one at a time.  Not a pytest file (no ``test_``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+SPLITS = {"train": 0.8, "val": 0.05, "test": 0.15}  # the quick reproduction's split fractions (reports.plan)
+CLIPS, SIZE, SEED = 2000, 64, 0
+SYNTHETIC_TEST_CLIPS = 120  # as the quick reproduction scores
+# fp32: this session's machine has no AVX-512/BF16 (AVX2 only), where bf16 autocast is emulated and measured
+# ~10x slower per step than fp32 (3.2 vs 0.31 CPU s); the quick profile's bf16 gives the same PSNR where it is fast
+COMMON_OVERRIDES = {"schedule.bf16": False}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    data: dict = field(default_factory=dict)  # build_dataset disharmony options (strength, strength_range, ...)
+    overrides: dict = field(default_factory=dict)  # harmonizer.config overrides of the quick profile
+    variant: str = "full"
+    seed: int = 0
+    note: str = ""
+
+    def data_key(self) -> str:
+        return "data-" + ("default" if not self.data else "-".join(
+            f"{k}{'_'.join(str(x) for x in v) if isinstance(v, (list, tuple)) else v}" for k, v in sorted(self.data.items())))
+
+
+RECIPES = {r.name: r for r in (
+    Recipe("base", note="the current default: strength 1 for every clip"),
+    Recipe("strength04", {"strength": 0.4}, note="one milder constant (the issue's probe)"),
+    Recipe("range01", {"strength_range": (0.0, 1.0)}, note="per-clip strength uniform in [0, 1]"),
+    Recipe("range006", {"strength_range": (0.0, 0.6)}, note="per-clip strength uniform in [0, 0.6]"),
+    Recipe("range01_600", {"strength_range": (0.0, 1.0)}, {"schedule.max_steps": 600},
+           note="range01 with 600 steps"),
+)}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def build_data(out: Path, recipe: Recipe) -> Path:
+    from harmonizer.data.build import build_dataset
+
+    folder = out / recipe.data_key()
+    tick = time.perf_counter()
+    build_dataset(folder, clips=CLIPS, size=SIZE, seed=SEED, split_fractions=SPLITS, workers=1, progress=False,
+                  **recipe.data)
+    log(f"data {folder.name}: {time.perf_counter() - tick:.0f} s")
+    return folder
+
+
+def train_one(out: Path, recipe: Recipe) -> Path:
+    from harmonizer.config import get_config
+    from harmonizer.train import train
+
+    run = out / "runs" / recipe.name
+    if (run / "summary.json").exists():
+        log(f"{recipe.name}: already trained")
+        return run
+    data = build_data(out, recipe)
+    config = get_config("quick", recipe.variant, seed=recipe.seed, **{**COMMON_OVERRIDES, **recipe.overrides})
+    tick = time.perf_counter()
+    train(config, data, run, progress=False, tensorboard=False)
+    seconds = time.perf_counter() - tick
+    (run / "recipe.json").write_text(json.dumps({**asdict(recipe), "train_seconds": round(seconds, 1),
+                                                 "data_dir": str(data), "load_avg": os.getloadavg()}, indent=2))
+    log(f"{recipe.name}: trained in {seconds:.0f} s (load {os.getloadavg()[0]:.1f})")
+    return run
+
+
+class FirstClips:
+    """A reader restricted to its first ``n`` clips (the synthetic test split is capped as the reproduction does)."""
+
+    def __init__(self, reader, n: int):
+        self.inner, self.n, self.name = reader, n, reader.name
+
+    def clip_ids(self):
+        return self.inner.clip_ids()[:self.n]
+
+    def load(self, clip_id):
+        return self.inner.load(clip_id)
+
+
+def trained(out: Path, names=None) -> dict[str, Path]:
+    runs = {n: out / "runs" / n for n in (names or RECIPES)}
+    return {n: r for n, r in runs.items() if (r / "summary.json").exists()}
+
+
+def score(out: Path, realset: Path, part: str, names=None) -> None:
+    """Score every trained recipe on ``part`` and ``part``-untouched of the real set, and on synthetic test clips."""
+    from baselines.registry import get_method
+    from bench.datasets import CompositeReader, DancingReader
+    from bench.runner import run_benchmark
+
+    runs = trained(out, names)
+    given = {"cut_and_paste": get_method("cut_and_paste")}
+    given.update({n: get_method("gan", checkpoint=r, mask_mode="given") for n, r in runs.items()})
+    mask_free = {f"{n}@dmap": get_method("gan", checkpoint=r, mask_mode="discriminator") for n, r in runs.items()}
+    settings = {label: getattr(m, "settings", {}) for label, m in {**given, **mask_free}.items()}
+    real_metrics = ["psnr", "fpsnr", "mse", "lt_regional"]
+    for sub, methods in ((part, given), (f"{part}-untouched", {**given, **mask_free})):
+        log(f"scoring {sub}: {', '.join(methods)}")
+        run_benchmark(methods, CompositeReader(realset / sub, name=f"realset:{sub}"), out / "scores" / sub,
+                      flow="dis", metrics=real_metrics, progress=False, extra_config={"method_settings": settings})
+    synthetic = FirstClips(DancingReader(out / Recipe("base").data_key(), "test"), SYNTHETIC_TEST_CLIPS)
+    log("scoring synthetic test clips")
+    run_benchmark(given, synthetic, out / "scores" / "synthetic", flow="gt", metrics=["psnr", "fpsnr"], progress=False,
+                  extra_config={"method_settings": settings})
+
+
+def _clip_means(results, method: str, metric: str):
+    rows = results[(results["method"] == method) & (results["metric"] == metric)]
+    return rows.groupby("clip")["value"].mean()
+
+
+def report(out: Path, part: str, names=None) -> str:
+    """Markdown: per recipe, paired differences against the input on the real part, and the untouched checks."""
+    import pandas as pd
+
+    from bench.paired import paired_difference
+
+    scores = out / "scores"
+    real = pd.read_csv(scores / part / "results.csv")
+    untouched = pd.read_csv(scores / f"{part}-untouched" / "results.csv")
+    synthetic = pd.read_csv(scores / "synthetic" / "results.csv")
+    inp = {m: real[(real.method == "cut_and_paste") & (real.metric == m)]["value"].mean() for m in ("psnr", "fpsnr")}
+    lt_in = _clip_means(real, "cut_and_paste", "lt_regional").mean()
+    lines = [f"Real set part `{part}` ({real[real.method == 'cut_and_paste']['clip'].nunique()} clips; "
+             f"input: PSNR {inp['psnr']:.2f} dB, fPSNR {inp['fpsnr']:.2f} dB, L_T2 {lt_in:.5f}); "
+             f"`{part}-untouched` ({untouched['clip'].nunique()} clips); synthetic: first {SYNTHETIC_TEST_CLIPS} test "
+             "clips of the default-recipe Dancing data (gt flow).  Paired 95 % bootstrap intervals over clips "
+             "(bench.paired.paired_difference, 2,000 resamples, seed 0); one training per recipe.", "",
+             "| recipe | ΔPSNR vs input (dB) | ΔfPSNR vs input (dB) | L_T2 / input | untouched fPSNR vs input (dB, true mask) "
+             "| untouched PSNR, mask-free (dB) | synthetic ΔPSNR vs cut-and-paste (dB) | train s |",
+             "|---|---|---|---|---|---|---|---|"]
+    present = set(real.method)
+    for name in (names or RECIPES):
+        if name not in present:
+            continue
+        d = {m: paired_difference(real, m, name, "cut_and_paste") for m in ("psnr", "fpsnr")}
+        lt_ratio = _clip_means(real, name, "lt_regional").mean() / lt_in
+        u_f = untouched[(untouched.method == name) & (untouched.metric == "fpsnr")]["value"].mean()
+        u_p = untouched[(untouched.method == f"{name}@dmap") & (untouched.metric == "psnr")]["value"].mean()
+        syn = paired_difference(synthetic, "psnr", name, "cut_and_paste")
+        info = json.loads((out / "runs" / name / "recipe.json").read_text()) if (out / "runs" / name / "recipe.json").exists() else {}
+        cell = lambda x: f"{x.diff_mean:+.2f} [{x.ci_low:+.2f}, {x.ci_high:+.2f}]"  # noqa: E731
+        lines.append(f"| {name} | {cell(d['psnr'])} | {cell(d['fpsnr'])} | {lt_ratio:.2f} | {u_f:.2f} | {u_p:.2f} "
+                     f"| {cell(syn)} | {info.get('train_seconds', float('nan')):.0f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--out", required=True)
+    t.add_argument("--only", default=None, help="comma-separated recipe names (default: all)")
+    for name in ("score", "report"):
+        c = sub.add_parser(name)
+        c.add_argument("--out", required=True)
+        c.add_argument("--only", default=None)
+        c.add_argument("--split", default="validation", choices=("validation", "report"),
+                       help="the real set's part: recipes are chosen on validation only")
+        if name == "score":
+            c.add_argument("--realset", required=True, help="folder written by python -m bench.realset build")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    if args.command == "train":
+        import torch
+
+        torch.set_num_threads(1)
+        names = args.only.split(",") if args.only else list(RECIPES)
+        for name in names:
+            train_one(out, RECIPES[name])
+    elif args.command == "score":
+        import torch
+
+        torch.set_num_threads(1)
+        score(out, Path(args.realset), args.split, args.only.split(",") if args.only else None)
+    else:
+        print(report(out, args.split, args.only.split(",") if args.only else None))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
