@@ -9,8 +9,8 @@ Profiles (docs/design.md):
 * ``tiny``  — 32², a narrow UNet, seconds; used by the tests.  lr 2e-3.
 * ``quick`` — 64², the default CPU reproduction; each training is capped by ``max_steps``
   so that ~11 trainings fit in about half an hour on 2 cores.  Chosen by measurement
-  (benchmarks/RESULTS-quick-profile.md, 2,000-clip data, test split): 400 steps of 8 pairs,
-  bf16 autocast (~3× the fp32 step rate on this CPU, same PSNR) on one thread (extra threads
+  (benchmarks/RESULTS-quick-profile.md, 2,000-clip data, test split): 400 steps of 8 pairs in
+  fp32 on one thread (extra threads
   only add synchronisation on a shared 2-core machine), lr 2e-3 with a 20-step warm-up and
   cosine decay to 0 — a full training then takes ~100-115 s at load 1.5-2.5 and beats
   cut-and-paste on test by ~+1.2 dB (no_adv likewise), ~7 standard errors, consistent over
@@ -18,6 +18,9 @@ Profiles (docs/design.md):
   do better in the same wall time; more steps do (no_adv: +1.5 dB at 1,000 steps) but do not fit
   the budget of the D-carrying variants.  The paper's 2e-4 does not even reach the identity on
   the background in a few hundred steps (the paper trains 45 epochs × 29,818 pairs ≈ 1.3 M steps).
+  fp32, not bf16: bf16 autocast was ~3× faster on a CPU with native bf16 (AVX-512 BF16 / AMX) at the
+  same PSNR, but on an AVX2-only CPU it is emulated and measured ~10-30× *slower* than fp32; fp32 gives
+  the same numbers on every machine.  ``--set schedule.bf16=true`` where the CPU has native bf16.
 * ``paper`` — 512², 45 epochs, batch of one pair (the paper's setting), for a GPU.
 
 Variants (Tables II–IV of the paper; each is an override dict over ``full``, :data:`VARIANTS`):
@@ -185,7 +188,7 @@ def _quick() -> TrainConfig:
         # measured choices: benchmarks/RESULTS-quick-profile.md (see the module docstring)
         optim=OptimConfig(lr=2e-3, lr_schedule="cosine", warmup_steps=20),
         data=DataConfig(size=64, batch_size=8, cache=True, max_val_clips=64),
-        schedule=ScheduleConfig(epochs=50, max_steps=400, log_every=25, bf16=True, threads=1),
+        schedule=ScheduleConfig(epochs=50, max_steps=400, log_every=25, bf16=False, threads=1),
     )
 
 

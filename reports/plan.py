@@ -272,7 +272,7 @@ def _profile_plan(profile: str) -> ProfilePlan:
         return ProfilePlan(
             # 2,000 clips: 400 steps × 8 pairs stay under 2 epochs; 120 test clips put the standard error of a
             # PSNR gain near 0.2 dB (benchmarks/RESULTS-quick-profile.md).  Trainings use harmonizer's quick
-            # profile as it is (400 bf16 steps, cosine lr) — no step override.
+            # profile as it is (400 fp32 steps, cosine lr) — no step override.
             # Disharmony: each clip's colour-change strength drawn uniformly in [0, 1] (not 1 for every clip): on
             # the real set's validation part the full model then no longer hurts real people (-0.5 dB vs -2.0 dB
             # foreground PSNR against the input) and passes harmonious footage far less changed (28.7 vs 21.5 dB);
@@ -284,7 +284,7 @@ def _profile_plan(profile: str) -> ProfilePlan:
             realworld=RealWorldPlan(foregrounds=3, backgrounds=3, frames=6, size=64, variants=2),
             study=StudyPlan(rankings=240, pairwise=540), max_test_clips=120, figure_clips=3,
             description="64² procedural data, 2,000 clips per dataset (colour-change strength uniform in [0, 1] per "
-                        "clip), 400 training steps per model (batch 8, bf16)",
+                        "clip), 400 training steps per model (batch 8, fp32)",
             **common)
     if profile == "paper":
         return ProfilePlan(
