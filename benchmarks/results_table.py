@@ -45,8 +45,8 @@ def _short(v):
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-def readme_rows(report: dict) -> str:
-    """The README's performance rows (only for benchmarks present in the JSON)."""
+def readme_rows(report: dict, source: str = "") -> str:
+    """The README's performance rows (only for benchmarks present in the JSON); ``source`` names the JSON."""
     b = _by_name(report)
     rows = []
 
@@ -106,6 +106,9 @@ def readme_rows(report: dict) -> str:
         e = b["test_fit_rankings"]["extra_info"]
         rows.append(f"| Plackett–Luce fit, {e['rankings']} rankings × {e['n_boot']} bootstrap refits | "
                     f"{med('test_fit_rankings'):.2f} s (matches a direct MLE to 0.02) | — | `test_bench_userstudy.py` |")
+    if source:
+        rows = [r.replace(f"`{f}` |", f"`pytest benchmarks/{f}` → `{source}` |")
+                for r in rows for f in [r.rsplit("`", 2)[-2]]]
     return "\n".join(rows) + "\n"
 
 
@@ -115,7 +118,8 @@ def main(argv=None) -> str:
     p.add_argument("--readme", action="store_true", help="only the README's performance rows")
     args = p.parse_args(argv)
     report = json.loads(args.json.read_text())
-    text = (machine_line(report) + "\n\n" + readme_rows(report)) if args.readme else full_table(report)
+    source = f"benchmarks/results/{args.json.name}"
+    text = (machine_line(report) + "\n\n" + readme_rows(report, source)) if args.readme else full_table(report)
     print(text)
     return text
 

@@ -5,7 +5,8 @@ machine's matmul peak, and ``harmonize`` throughput.
   step is compared with.
 * ``test_train_step`` — one ``harmonizer.train.train_step`` (G, D and their Adam from ``Models.build``) on
   synthetic tensors (speed does not depend on the content); ``extra_info``: FLOPs per step
-  (``torch.utils.flop_counter``, counted in the untimed warm-up round; paper: in its one timed step), pairs/s and the fraction of the fp32
+  (``torch.utils.flop_counter``, counted on the fp32 step — in the untimed warm-up round; paper: in its one timed
+  step — and reused for bf16), pairs/s and the fraction of the fp32
   matmul peak.  Checks inside: every loss finite, G's and D's weights moved,
   and the bf16 step's first losses within 5 % of the fp32 step's from the same initialisation.
 * ``test_harmonize`` — ``GANHarmonizer.harmonize`` frame by frame (the CLI's ``chunk=1``) with an untrained G of
@@ -33,6 +34,7 @@ from harmonizer.train import Models, train_step
 FULL_PROFILES, SMOKE_PROFILES = ("quick", "paper"), ("tiny", "quick")
 _first_losses: dict[str, dict] = {}  # profile → the fp32 step's first losses (for the bf16 check)
 _peak: dict[str, float] = {}
+_fp32_flops: dict[str, float] = {}  # profile → FLOPs of one step, counted in fp32 (the same for bf16)
 
 
 def _profiles(config) -> tuple[str, ...]:
@@ -102,10 +104,16 @@ def test_train_step(benchmark, profile, precision, scale):
     flops, losses = [], []
 
     def step():
-        if not flops:  # the first call (the warm-up round, or the only one when disabled): count and keep losses
-            with FlopCounterMode(display=False) as fc:
+        if not losses:  # the first call (the warm-up round, or the only one): keep its losses; FLOPs are counted
+            # on the fp32 step only (they do not depend on the dtype) and reused for bf16
+            if bf16:
                 parts = train_step(models, batch, cfg, autocast)
-            flops.append(fc.get_total_flops())
+                flops.append(_fp32_flops.get(profile, float("nan")))
+            else:
+                with FlopCounterMode(display=False) as fc:
+                    parts = train_step(models, batch, cfg, autocast)
+                flops.append(fc.get_total_flops())
+                _fp32_flops[profile] = flops[0]
             losses.append(parts)
             return parts
         return train_step(models, batch, cfg, autocast)
