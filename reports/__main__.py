@@ -1,5 +1,5 @@
 """``python -m reports reproduce --profile {tiny,quick,paper} --out OUT [--jobs N] [--only STEP,...] [--seeds N]
-[--rankings CSV] [--pairwise CSV]``."""
+[--rankings CSV] [--pairwise CSV] [--media DIR]``."""
 from __future__ import annotations
 
 import argparse
@@ -32,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--only", default=None, metavar="STEP[,STEP]",
                      help="run only these steps (their inputs must be done or in progress in another runner)")
     rep.add_argument("--force", nargs="*", default=[], metavar="STEP", help="re-run these steps even if cached")
+    rep.add_argument("--media", default="media", metavar="DIR",
+                     help="fetched real footage (python -m bench.media fetch --out DIR; scripts/reproduce.sh does "
+                          "it): quick and paper build their real-world sets from it, tiny does not read it "
+                          "(default media/)")
     rep.add_argument("--quiet", action="store_true", help="no progress bars")
     return parser
 
@@ -46,7 +50,7 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         result = reproduce(args.profile, args.out, rankings=args.rankings, pairwise=args.pairwise,
                            train_steps=args.train_steps, progress=not args.quiet, force=tuple(args.force),
-                           only=only, jobs=args.jobs, seeds=args.seeds,
+                           only=only, jobs=args.jobs, seeds=args.seeds, media=args.media,
                            argv=list(sys.argv[1:] if argv is None else argv))
     except (OptionError, SpecError) as exc:  # bad options or specs: one line, no traceback
         parser.error(str(exc))

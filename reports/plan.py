@@ -34,6 +34,8 @@ class ScoringSet:
     capped: bool  # whether the profile's max_test_clips applies
     extra_metrics: tuple[str, ...] = ()  # scored for summary.csv although no table shows them
     description: str = ""
+    part: str | None = None  # sub-folder of the data step's data_dir scored (the real set's parts)
+    needs: str | None = None  # ProfilePlan field that must be set for the set to exist (e.g. "realset")
 
 
 # The global temporal loss is scored beside L_T for the summaries (no table column shows it).
@@ -42,6 +44,14 @@ SCORING_SETS: dict[str, ScoringSet] = {s.name: s for s in (
                "synthetic Dancing test split, ground-truth flow"),
     ScoringSet("realworld", "data_realworld", "composites", None, "dis", False, False, ("lt_global",),
                "real-world-style composite videos, DIS flow"),
+    # the ground-truth real set (bench.realset): only the REPORT parts are scored (validation chose the recipe);
+    # DIS flow estimated on the ground truth (bench.runner); GAN methods with their default blend="mask"
+    ScoringSet("realset_report", "data_realset", "composites", None, "dis", True, False, (),
+               "real set with ground truth, report part: real people recoloured inside their masks, the untouched "
+               "footage as ground truth", part="report", needs="realset"),
+    ScoringSet("realset_untouched", "data_realset", "composites", None, "dis", True, False, (),
+               "real set, report-untouched part: the same footage untouched (input = ground truth)",
+               part="report-untouched", needs="realset"),
 )}
 
 
@@ -93,6 +103,17 @@ class RealWorldPlan:
     size: int
     variants: int = 2  # colour-distorted copies per background (the paper: 2)
     seed: int = 0
+    source: str = "procedural"  # "media": bench.realworld.build_from_media on the fetched footage (--media)
+
+
+@dataclass(frozen=True)
+class RealSetPlan:
+    """The ground-truth real set (bench.realset.build_realset) built from the fetched media."""
+    size: int = 64
+    frames: int = 4
+    clips: int = 12  # vtest people clips per part
+    carphone_clips: int = 4  # carphone clips (report part only)
+    seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -121,6 +142,13 @@ class ProfilePlan:
     seeds: int = 1  # trainings per model (seeds seed, seed+1, ...); intervals then resample seeds, then clips
     description: str = ""
     scoring: tuple[ScoringPlan, ...] = ()  # derived from the specs by get_plan
+    realset: RealSetPlan | None = None  # None: no ground-truth real set (tiny)
+    tables: tuple[str, ...] = ()  # ids of the tables this profile renders (derived by get_plan)
+
+    @property
+    def needs_media(self) -> bool:
+        """Whether a step reads the fetched media folder (real-world composites or the real set)."""
+        return self.realworld.source == "media" or self.realset is not None
 
     def method(self, label: str) -> MethodPlan:
         return next(m for m in self.methods if m.label == label)
@@ -202,12 +230,18 @@ def get_plan(profile: str, *, train_steps: int | None = None, seeds: int = 1,
                        description=f"{plan.description}; training steps overridden to {train_steps}")
     tables = specs.TABLES if tables is None else tables
     claims = specs.CLAIMS if claims is None else claims
+    # a set that needs a part of the plan this profile lacks (tiny: no real set) is not scored, and the tables
+    # and claims on it are not rendered
+    absent = {s.name for s in SCORING_SETS.values() if s.needs and getattr(plan, s.needs) is None}
+    kept = {k: t for k, t in tables.items() if not any(c.source in absent for c in t.columns)}
+    claims = tuple(c for c in claims if c.table in kept or c.table not in tables)  # unknown: check_specs says so
+    tables = kept
     scoring = tuple(ScoringPlan(s, tuple(specs.methods_needed(s.name, tables, claims)),
                                 tuple(dict.fromkeys((*specs.metrics_needed(s.name, tables, claims),
                                                      *s.extra_metrics))),
                                 plan.max_test_clips if s.capped else None)
-                    for s in SCORING_SETS.values())
-    plan = replace(plan, scoring=tuple(s for s in scoring if s.methods))
+                    for s in SCORING_SETS.values() if s.name not in absent)
+    plan = replace(plan, scoring=tuple(s for s in scoring if s.methods), tables=tuple(tables))
     check_specs(plan, tables, claims)
     return plan
 
@@ -266,7 +300,8 @@ def _profile_plan(profile: str) -> ProfilePlan:
                                  {"steps": 4, "val_every": 2, "adjust__steps": 3}),
             realworld=RealWorldPlan(foregrounds=1, backgrounds=1, frames=3, size=32, variants=1),
             study=StudyPlan(rankings=40, pairwise=40, raters=8, n_boot=200), max_test_clips=4, figure_clips=1,
-            description="32² procedural data, 20 clips per dataset, 2 training steps per model (smoke test)",
+            description="32² procedural data, 20 clips per dataset, 2 training steps per model (smoke test); "
+                        "real-world set: procedural stand-ins, no ground-truth real set (no media needed)",
             **common)
     if profile == "quick":
         return ProfilePlan(
@@ -281,7 +316,8 @@ def _profile_plan(profile: str) -> ProfilePlan:
                                                       fractions={"train": 0.8, "val": 0.05, "test": 0.15},
                                                       disharmony={"strength_range": (0.0, 1.0)}),
             trainings=_trainings({}, {"steps": 200, "val_every": 100}),
-            realworld=RealWorldPlan(foregrounds=3, backgrounds=3, frames=6, size=64, variants=2),
+            realworld=RealWorldPlan(foregrounds=3, backgrounds=3, frames=6, size=64, variants=2, source="media"),
+            realset=RealSetPlan(),  # 64², 4 frames: 48 recoloured + 16 untouched report clips
             study=StudyPlan(rankings=240, pairwise=540), max_test_clips=120, figure_clips=3,
             description="64² procedural data, 2,000 clips per dataset (colour-change strength uniform in [0, 1] per "
                         "clip), 400 training steps per model (batch 8, fp32)",
@@ -290,7 +326,8 @@ def _profile_plan(profile: str) -> ProfilePlan:
         return ProfilePlan(
             profile="paper", datasets=_datasets(clips=33338, size=512, scenes=70, seed=0, fractions=None),
             trainings=_trainings({}, {}),
-            realworld=RealWorldPlan(foregrounds=30, backgrounds=16, frames=30, size=512, variants=2),
+            realworld=RealWorldPlan(foregrounds=30, backgrounds=16, frames=30, size=512, variants=2, source="media"),
+            realset=RealSetPlan(),  # the real set at the size its recipe was chosen at (64²)
             study=StudyPlan(rankings=240, pairwise=540), max_test_clips=None, figure_clips=4,
             description="512² procedural data at the paper's dataset size (33,338 pairs), 45 epochs per model",
             **common)

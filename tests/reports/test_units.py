@@ -13,7 +13,7 @@ from reports import claims as claims_mod
 from reports import figures, paper, specs, tables
 from reports.pipeline import Pipeline, Step, StepError
 
-DIRECTIONS = {"psnr": True, "mse": False, "lt_regional": False, "pl_score": True}
+DIRECTIONS = {"psnr": True, "fpsnr": True, "mse": False, "lt_regional": False, "pl_score": True}
 CTX = tables.ReportContext(profile="tiny", data="hand-made test numbers", study="SIMULATED (test)",
                            simulated_sources=("study_realism", "study_temporal", "pairwise"))
 
@@ -97,7 +97,7 @@ def test_table_marks_best_by_direction_and_shows_paper_values(tmp_path):
 def test_write_tables_writes_all_formats_and_labels_simulated_study(tmp_path):
     meas = _measurements({("study_realism", "full", "pl_score"): 0.5, ("study_realism", "dih", "pl_score"): -0.5})
     written = tables.write_tables(tmp_path, meas, CTX, directions=DIRECTIONS)
-    assert set(written) == {"I", "II", "III", "IV"}
+    assert set(written) == {"I", "R", "II", "III", "IV"}  # R: the ground-truth real set, beside Table I
     for paths in written.values():
         assert all(p.exists() and p.stat().st_size > 0 for p in paths.values())
     md = written["I"]["md"].read_text()

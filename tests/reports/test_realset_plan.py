@@ -1,0 +1,102 @@
+"""Real footage in the reproduction's plan: quick/paper build the real-world set from the fetched media and score the
+ground-truth real set's report parts (table R beside Table I); tiny keeps procedural stand-ins and needs no media.
+No real media here: a hand-written manifest stands in for ``python -m bench.media fetch``."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from reports.__main__ import main
+from reports.plan import get_plan
+from reports.reproduce import OptionError, build_steps, media_record, reproduce
+from reports.specs import TABLES
+
+# what the brief of the real set asks for, written out by hand (not read from the specs)
+REAL_METHODS = {"cut_and_paste", "dih", "realism_cnn", "no_adv", "full"}
+
+
+def fake_media(root):
+    root.mkdir()
+    items = [{"file": "fake/vtest.avi", "kind": "people", "package": "fakemedia", "version": "0", "sha256": "a"},
+             {"file": "fake/carphone_pristine.avi", "kind": "people", "package": "fakemedia", "version": "0",
+              "sha256": "b"},
+             {"file": "fake/bikes.avi", "kind": "background_video", "package": "fakemedia", "version": "0",
+              "sha256": "c"},
+             {"file": "fake/coffee.png", "kind": "still", "package": "fakemedia", "version": "0", "sha256": "d"}]
+    (root / "manifest.json").write_text(json.dumps({"items": items}))
+    return root
+
+
+def test_quick_plan_scores_the_real_set_report_parts_only():
+    plan = get_plan("quick")
+    assert plan.realworld.source == "media" and plan.realset is not None and plan.needs_media
+    assert plan.tables[:2] == ("I", "R")  # rendered beside Table I
+    scoring = {s.set.name: s for s in plan.scoring}
+    report, untouched = scoring["realset_report"], scoring["realset_untouched"]
+    assert (report.set.part, untouched.set.part) == ("report", "report-untouched")  # never validation
+    assert set(report.methods) == REAL_METHODS and set(untouched.methods) == REAL_METHODS
+    assert set(report.metrics) == {"psnr", "fpsnr", "mse", "lt_regional"} and report.set.flow == "dis"
+    assert {"psnr", "fpsnr"} <= set(untouched.metrics)
+    for label in ("full", "no_adv"):  # the GAN methods keep their default blend (no blend option in the plan)
+        assert "blend" not in plan.method(label).options
+
+
+def test_real_set_table_states_footage_protocol_flow_and_scale():
+    spec = TABLES["R"]
+    assert spec.title == "Real set with ground truth (report part)" and set(spec.methods()) == REAL_METHODS
+    real = [c for c in spec.columns if c.source == "realset_report"]
+    assert all("vtest.avi" in c.scale and "ground truth" in c.scale and "64²" in c.scale for c in real)
+    assert any("DIS flow" in c.scale for c in real) and any("blend" in c.scale for c in real)
+    assert any("change to a harmonious input" in c.scale for c in spec.columns if c.source == "realset_untouched")
+    assert all(v is None for row in spec.rows for v in row.values.values())  # the paper has no such set
+
+
+def test_tiny_plan_keeps_procedural_stand_ins_and_needs_no_media():
+    plan = get_plan("tiny")
+    assert plan.realworld.source == "procedural" and plan.realset is None and not plan.needs_media
+    assert "R" not in plan.tables and "procedural stand-ins" in plan.description
+    assert not any(s.set.name.startswith("realset") for s in plan.scoring)
+    steps = build_steps(plan)  # no media record needed
+    names = [s.name for s in steps]
+    assert "data_realset" not in names and not any("realset" in n for n in names)
+    report = next(s for s in steps if s.name == "report")
+    assert "R" not in report.config["tables"] and "procedural stand-ins" in report.config["data"]
+
+
+def test_quick_steps_read_the_media_and_say_real_footage(tmp_path):
+    media = media_record(fake_media(tmp_path / "media"))
+    steps = {s.name: s for s in build_steps(get_plan("quick"), media=media)}
+    realworld = steps["data_realworld"].config
+    assert realworld["source"] == "media" and realworld["media"] == str((tmp_path / "media").resolve())
+    assert steps["data_realset"].config["media_manifest_sha256"] == media["manifest_sha256"]
+    for label in REAL_METHODS:
+        assert steps[f"score_realset_report__{label}"].deps[0] == "data_realset"
+        assert f"score_realset_untouched__{label}" in steps["summary_realset_untouched"].deps
+    report = steps["report"]
+    assert {"summary_realset_report", "summary_realset_untouched"} <= set(report.deps)
+    assert "R" in report.config["tables"]
+    assert "real footage" in report.config["data"] and "vtest.avi" in report.config["data"]
+
+
+def test_quick_without_media_is_one_clear_error_before_any_work(tmp_path, capsys):
+    out = tmp_path / "out"
+    with pytest.raises(OptionError, match=r"python -m bench\.media fetch --out .*nomedia"):
+        reproduce("quick", out, media=tmp_path / "nomedia", progress=False)
+    assert not out.exists()
+    with pytest.raises(SystemExit) as exc:
+        main(["reproduce", "--profile", "quick", "--out", str(out), "--media", str(tmp_path / "nomedia")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "bench.media fetch" in err[-1] and "Traceback" not in "\n".join(err) and not out.exists()
+    with pytest.raises(OptionError, match="bench.media fetch"):
+        build_steps(get_plan("quick"))  # a plan that reads footage cannot be built without it
+
+
+def test_untouched_identity_renders_as_infinite_psnr():
+    from reports import tables
+
+    cell = dict(ours=math.inf, ci_low=math.nan, ci_high=math.nan, metric="fpsnr")
+    assert tables._ours_text(cell).startswith("∞")
+    assert tables._ours_text({**cell, "ours": math.nan}) == "not measured"
