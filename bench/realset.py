@@ -38,6 +38,7 @@ from bench import masks as mask_lib
 from bench import video_io
 from bench.media import load_manifest, media_files
 from harmonizer.atomic import atomic_directory, atomic_path, write_json_atomic, write_jsonl_atomic
+from harmonizer.overrides import apply_overrides
 
 PARTS = ("validation", "validation-untouched", "report", "report-untouched")
 
@@ -104,11 +105,7 @@ def _write_part(out: Path, part: str, clips: list[dict], config: RealSetConfig, 
 
 def build_realset(media: str | Path, out: str | Path, config: RealSetConfig | None = None, **overrides) -> Path:
     """Build the four parts (see the module docstring) from a fetched media folder; returns ``out``."""
-    config = config or RealSetConfig()
-    for key, value in overrides.items():
-        if not hasattr(config, key):
-            raise TypeError(f"unknown real-set option '{key}'")
-        setattr(config, key, value)
+    config = apply_overrides(config or RealSetConfig(), overrides, what="real-set option")
     config.size = (int(config.size[0]), int(config.size[1]))
     media, out = Path(media), Path(out)
     people = media_files(media, "people")

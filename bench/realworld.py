@@ -35,6 +35,7 @@ from tqdm import tqdm
 
 from bench import video_io
 from harmonizer.atomic import atomic_directory, write_json_atomic, write_jsonl_atomic
+from harmonizer.overrides import apply_overrides
 
 
 @dataclass
@@ -101,11 +102,7 @@ def build_composites(foreground_videos: list[tuple[str | os.PathLike, str | os.P
     Composites already present are rewritten (the build is deterministic in ``seed``).  The fitted foreground videos
     are held in memory (``T×H×W×4`` bytes each); background videos are read one at a time.
     """
-    config = config or RealWorldConfig()
-    for key, value in overrides.items():
-        if not hasattr(config, key):
-            raise TypeError(f"unknown real-world build option '{key}'")
-        setattr(config, key, value)
+    config = apply_overrides(config or RealWorldConfig(), overrides, what="real-world build option")
     config.size = (int(config.size[0]), int(config.size[1]))
     if not foreground_videos or not background_videos:
         raise ValueError("need at least one foreground video and one background video")
@@ -150,11 +147,7 @@ def build_procedural(out: str | os.PathLike, *, foregrounds: int = 3, background
     from harmonizer.data.clips import background_video, foreground_video
     from harmonizer.data.sources import get_source
 
-    config = config or RealWorldConfig()
-    for key, value in overrides.items():
-        if not hasattr(config, key):
-            raise TypeError(f"unknown real-world build option '{key}'")
-        setattr(config, key, value)
+    config = apply_overrides(config or RealWorldConfig(), overrides, what="real-world build option")
     config.frames = config.frames or frames
     out, side = Path(out), max(config.size)
     source = get_source("procedural", seed=config.seed)
@@ -280,11 +273,7 @@ def build_from_media(media: str | os.PathLike, out: str | os.PathLike, *, foregr
     from bench.masks import people_clips
     from bench.media import load_manifest, media_files
 
-    config = config or RealWorldConfig()
-    for key, value in overrides.items():
-        if not hasattr(config, key):
-            raise TypeError(f"unknown real-world build option '{key}'")
-        setattr(config, key, value)
+    config = apply_overrides(config or RealWorldConfig(), overrides, what="real-world build option")
     config.frames = config.frames or frames
     config.size = (int(config.size[0]), int(config.size[1]))
     out, media = Path(out), Path(media)

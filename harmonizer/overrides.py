@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import numbers
 import types
 import typing
 from typing import Any, Mapping
@@ -139,7 +140,7 @@ def coerce(value: Any, hint: Any, where: str) -> Any:
 
 def _number(value: Any, kind: type, where: str) -> int | float:
     """An int (ints only) or a float (ints widened) from a number or its text."""
-    ok = (int,) if kind is int else (int, float)
+    ok = (numbers.Integral,) if kind is int else (numbers.Real,)  # NumPy scalars too
     if isinstance(value, ok) and not isinstance(value, bool):
         return kind(value)
     if isinstance(value, str):

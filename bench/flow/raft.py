@@ -13,21 +13,18 @@ only when the weights exist, because the import alone takes seconds.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import torch
 
+from harmonizer.digest import file_digest
+
 from .base import FlowError, FlowEstimator, check_frame_pair
 
 
 def _file_sha1(path: Path) -> str:
-    h = hashlib.sha1()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return file_digest(path, "sha1")
 
 
 def hub_checkpoint_dir() -> Path:

@@ -21,22 +21,21 @@ from bench.readers.hyoutube import _sample
 from bench.readers.peer_io import Reading
 
 
-def real_name(composite: str) -> str:
-    """``a0002_1_4.jpg`` → ``a0002.jpg`` (``evaluation.py``'s ``real_name``: drop ``_<fg>_<k>``)."""
-    stem = Path(composite).stem
-    parts = stem.split("_")
+def _name_parts(composite: str) -> list[str]:
+    parts = Path(composite).stem.split("_")
     if len(parts) < 3:
         raise ValueError(f"composite name {composite!r} is not <name>_<fg>_<k>")
-    return "_".join(parts[:-2]) + ".jpg"
+    return parts
+
+
+def real_name(composite: str) -> str:
+    """``a0002_1_4.jpg`` → ``a0002.jpg`` (``evaluation.py``'s ``real_name``: drop ``_<fg>_<k>``)."""
+    return "_".join(_name_parts(composite)[:-2]) + ".jpg"
 
 
 def mask_name(composite: str) -> str:
     """``a0002_1_4.jpg`` → ``a0002_1.png`` (``evaluation.py``'s ``mask_name``: drop ``_<k>``)."""
-    stem = Path(composite).stem
-    parts = stem.split("_")
-    if len(parts) < 3:
-        raise ValueError(f"composite name {composite!r} is not <name>_<fg>_<k>")
-    return "_".join(parts[:-1]) + ".png"
+    return "_".join(_name_parts(composite)[:-1]) + ".png"
 
 
 def is_iharmony4(root: str | os.PathLike) -> bool:
