@@ -145,7 +145,7 @@ def report_step(ctx: StepContext) -> dict:
     index = [f"# Reproduction report — profile {rctx.profile}", "", f"Data: {rctx.data}.", ""]
     if rctx.scaled_down:
         index.append(f"The {rctx.profile} profile is scaled down from the paper (small images, short training, "
-                     "procedural data), so absolute numbers differ from the paper's: compare directions.\n")
+                     "procedural training data), so absolute numbers differ from the paper's: compare directions.\n")
     index.append(f"User studies: {study}.\n")
     for table_id, paths in tables.items():
         index.append(paths["md"].read_text())

@@ -101,11 +101,11 @@ def build_table(table: str | TableSpec, measurements: pd.DataFrame, directions: 
                                   column=col.header, metric=col.metric, source=col.source,
                                   ours=mean, ci_low=lo, ci_high=hi, paper=row.values.get(col.key),
                                   higher_is_better=higher, scale=col.scale, best=False))
-        finite = [c["ours"] for c in col_cells if math.isfinite(c["ours"])]
-        if finite:
-            best = max(finite) if higher else min(finite)
+        measured = [c["ours"] for c in col_cells if not math.isnan(c["ours"])]  # PSNR may be ∞ (output = gt)
+        if measured:
+            best = max(measured) if higher else min(measured)
             for c in col_cells:
-                c["best"] = bool(math.isfinite(c["ours"]) and c["ours"] == best)
+                c["best"] = bool(not math.isnan(c["ours"]) and c["ours"] == best)
         cells.extend(col_cells)
     return pd.DataFrame(cells)
 
@@ -134,10 +134,10 @@ def _ours_text(cell: dict) -> str:
 
 
 def _preamble(spec: TableSpec, ctx: ReportContext) -> list[str]:
-    lines = [f"Profile: {ctx.profile}. Data: {ctx.data}."]
+    lines = [f"Profile: {ctx.profile}. Data: {ctx.data}."] + ([spec.notes] if spec.notes else [])
     if ctx.scaled_down:
         lines.append(f"The {ctx.profile} profile is scaled down from the paper (small images, short training, "
-                     "procedural data): absolute numbers differ from the paper's — compare directions.")
+                     "procedural training data): absolute numbers differ from the paper's — compare directions.")
     lines.append("Cells: ours ± half-width of the 95% interval, then the paper's value. Best of ours per column "
                  "in bold (direction from bench's METRICS higher_is_better; P-L scores: higher is better).")
     scales = "; ".join(f"{c.header}: {c.scale}" for c in spec.columns)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 
+import pandas as pd
 import pytest
 
 from reports.__main__ import main
@@ -46,11 +47,27 @@ def test_quick_plan_scores_the_real_set_report_parts_only():
 def test_real_set_table_states_footage_protocol_flow_and_scale():
     spec = TABLES["R"]
     assert spec.title == "Real set with ground truth (report part)" and set(spec.methods()) == REAL_METHODS
-    real = [c for c in spec.columns if c.source == "realset_report"]
-    assert all("vtest.avi" in c.scale and "ground truth" in c.scale and "64²" in c.scale for c in real)
-    assert any("DIS flow" in c.scale for c in real) and any("blend" in c.scale for c in real)
-    assert any("change to a harmonious input" in c.scale for c in spec.columns if c.source == "realset_untouched")
+    for needed in ("vtest.avi", "carphone_pristine.mp4", "ground truth", "64²", "DIS flow", "blend='mask'",
+                   "report parts", "harmonious input"):
+        assert needed in spec.notes, needed
+    assert {c.metric for c in spec.columns if c.source == "realset_report"} == {"psnr", "fpsnr", "mse", "lt_regional"}
     assert all(v is None for row in spec.rows for v in row.values.values())  # the paper has no such set
+
+
+def test_real_set_table_renders_notes_and_marks_an_unchanged_output_best(tmp_path):
+    from reports import tables
+
+    rows = [("realset_report", m, "psnr", v) for m, v in (("cut_and_paste", 28.0), ("full", 27.0))]
+    rows += [("realset_untouched", m, "psnr", v) for m, v in (("cut_and_paste", math.inf), ("full", 37.0))]
+    meas = pd.DataFrame([dict(source=s, method=m, metric=k, mean=v, ci_low=math.nan, ci_high=math.nan, n_clips=3)
+                         for s, m, k, v in rows])
+    ctx = tables.ReportContext(profile="quick", data="hand-made test numbers")
+    written = tables.write_tables(tmp_path, meas, ctx, tables={"R": TABLES["R"]})
+    md = written["R"]["md"].read_text()
+    assert TABLES["R"].notes in md and "procedural training data" in md
+    cells = pd.read_csv(written["R"]["csv"])
+    best = cells[cells.best.astype(bool)].set_index("column").method.to_dict()
+    assert best["PSNR"] == "cut_and_paste" and best["PSNR untouched"] == "cut_and_paste"  # ∞ is the best PSNR
 
 
 def test_tiny_plan_keeps_procedural_stand_ins_and_needs_no_media():
