@@ -2,10 +2,12 @@
 
 Layout of ``OUT`` (one folder per step, ``stamps/`` beside them)::
 
-    data_dancing/ data_static/ data_few_scene/ data_realworld/   datasets
+    data_dancing/ data_static/ data_few_scene/ data_realworld/   datasets (data_realworld: real footage in quick/paper)
+    data_realset/                                                quick/paper: the ground-truth real set (bench.realset)
     train_<name>/run/                                            run folders (config.json, metrics.csv, ...)
     score_synthetic__<label>/ score_realworld__<label>/          bench results per method
-    summary_synthetic/ summary_realworld/                        merged results.csv + summary.csv
+    score_realset_report__<label>/ score_realset_untouched__<label>/   the real set's report parts (quick/paper)
+    summary_synthetic/ summary_realworld/ summary_realset_*/     merged results.csv + summary.csv
     study/                                                       answers, fitted scores, study.json
     samples/                                                     outputs and D maps on a few clips (figures)
     report/                                                      README.md, tables/, claims.md, figures/
@@ -154,7 +156,8 @@ def write_manifest(out: Path, plan: ProfilePlan, pipeline: Pipeline, records: li
                                           "trainings_per_model": plan.seeds,
                                           "training_seeds": [plan.seed + k for k in range(plan.seeds)],
                                           "datasets": {d.name: d.seed for d in plan.datasets},
-                                          "realworld": plan.realworld.seed},
+                                          "realworld": plan.realworld.seed,
+                                          "realset": plan.realset.seed if plan.realset else None},
         "jobs": jobs, "only": list(only) if only is not None else None,
         # the real footage the real-world sets were built from (None: procedural stand-ins only)
         "media": media if plan.needs_media else None,
