@@ -69,8 +69,8 @@ def build_realset_step(ctx: StepContext) -> dict:
 
     c = ctx.config
     out = ctx.fresh() / "data"
-    build_realset(c["media"], out, size=(c["size"], c["size"]), frames=c["frames"], clips=c["clips"],
-                  carphone_clips=c["carphone_clips"], seed=c["seed"])
+    options = {k: v for k, v in c.items() if k not in ("media", "media_manifest_sha256", "size")}  # RealSetConfig's
+    build_realset(c["media"], out, size=(c["size"], c["size"]), **options)
     info = json.loads((out / "dataset.json").read_text())
     return {"data_dir": str(out), "parts": info["parts"], "footage": info["config"]["footage"]}
 

@@ -117,3 +117,38 @@ def test_untouched_identity_renders_as_infinite_psnr():
     cell = dict(ours=math.inf, ci_low=math.nan, ci_high=math.nan, metric="fpsnr")
     assert tables._ours_text(cell).startswith("∞")
     assert tables._ours_text({**cell, "ours": math.nan}) == "not measured"
+
+
+def test_real_footage_steps_build_and_score_the_report_parts(tmp_path, monkeypatch):
+    """The data steps and a scoring step on tiny stand-ins of the fetched media (tests/bench/fake_media.py)."""
+    from dataclasses import asdict
+
+    from bench.summary import read_results
+    from reports import steps
+    from reports.pipeline import Pipeline, Step
+    from tests.bench.fake_media import make_fake_media
+
+    media, _ = make_fake_media(tmp_path, monkeypatch)
+    record = media_record(media)
+    real = {"media": record["dir"], "media_manifest_sha256": record["manifest_sha256"]}
+    rw = dict(foregrounds=2, backgrounds=2, frames=4, size=32, variants=1, seed=0, source="media", **real)
+    # the fake vtest is 40 frames long: validation people from frames [0, 18), report ones from 20 on
+    rs = dict(size=32, frames=4, clips=2, carphone_clips=1, seed=0, split_frame=18, gap=2, **real)
+    plan = get_plan("quick")
+    score = [Step(f"score_{name}__cut_and_paste", steps.score_step,
+                  {"dataset": name, "method": {**asdict(plan.method("cut_and_paste")), "run": None}, "flow": "dis",
+                   "metrics": ["psnr", "fpsnr", "mse", "lt_regional"], "max_clips": None}, ("data_realset",))
+             for name in ("realset_report", "realset_untouched")]
+    Pipeline(tmp_path / "out", [Step("data_realworld", steps.build_realworld_step, rw),
+                                Step("data_realset", steps.build_realset_step, rs), *score], progress=False).run(jobs=1)
+    stamps = tmp_path / "out" / "stamps"
+    realworld = json.loads((stamps / "data_realworld.json").read_text())["info"]
+    assert realworld["source"] == "media" and realworld["footage"]["vtest"]["package"] == "fakemedia"
+    report = read_results(tmp_path / "out" / "score_realset_report__cut_and_paste" / "results")
+    untouched = read_results(tmp_path / "out" / "score_realset_untouched__cut_and_paste" / "results")
+    assert report["clip"].nunique() == (2 + 1) * 3  # 3 people clips × the 3 default strengths, report part only
+    assert untouched["clip"].nunique() == 3 and all(c.endswith("-orig") for c in untouched["clip"].unique())
+    assert set(report["dataset"]) == {"report"} and set(untouched["dataset"]) == {"report-untouched"}  # never validation
+    psnr = untouched[untouched.metric == "psnr"].value
+    assert (psnr == math.inf).all()  # cut-and-paste returns the harmonious input unchanged: output = gt
+    assert (report[report.metric == "fpsnr"].value < math.inf).all()  # recoloured clips differ from their gt
