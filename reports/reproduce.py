@@ -16,7 +16,6 @@ Layout of ``OUT`` (one folder per step, ``stamps/`` beside them)::
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import os
 import platform
@@ -26,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from harmonizer import outputs
+from harmonizer.digest import file_digest
 from harmonizer.environment import git_revision, package_versions
 from reports import steps
 from reports.pipeline import Pipeline, Step, StepRecord, write_json_atomic
@@ -42,7 +42,7 @@ def _file_ref(path: str | None) -> dict | None:
     p = Path(path).resolve()
     if not p.is_file():
         raise FileNotFoundError(f"answers file {p} does not exist")
-    return {"path": str(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+    return {"path": str(p), "sha256": file_digest(p)}
 
 
 def seed_suffix(k: int) -> str:
@@ -59,7 +59,7 @@ def media_record(media: str | Path | None) -> dict:
         raise OptionError(f"--media {folder}: no media manifest ({path}); run: python -m bench.media fetch --out "
                           f"{folder}")
     items = json.loads(path.read_text()).get("items", [])
-    return {"dir": str(folder.resolve()), "manifest_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    return {"dir": str(folder.resolve()), "manifest_sha256": file_digest(path),
             "files": {i["file"]: {k: i.get(k) for k in ("package", "version", "kind", "sha256")} for i in items}}
 
 
