@@ -59,6 +59,8 @@ RECIPES = {r.name: r for r in (
     Recipe("range006", {"strength_range": (0.0, 0.6)}, note="per-clip strength uniform in [0, 0.6]"),
     Recipe("range01_600", {"strength_range": (0.0, 1.0)}, {"schedule.max_steps": 600},
            note="range01 with 600 steps"),
+    Recipe("range01_1200", {"strength_range": (0.0, 1.0)}, {"schedule.max_steps": 1200},
+           note="range01 with 1,200 steps (3x the quick budget): does more training fix real video?"),
 )}
 
 

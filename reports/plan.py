@@ -308,7 +308,8 @@ def _profile_plan(profile: str) -> ProfilePlan:
             # 2,000 clips: 400 steps × 8 pairs stay under 2 epochs; 120 test clips put the standard error of a
             # PSNR gain near 0.2 dB (benchmarks/RESULTS-quick-profile.md).  Trainings use harmonizer's quick
             # profile as it is (400 fp32 steps, cosine lr) — no step override.
-            # Disharmony: each clip's colour-change strength drawn uniformly in [0, 1] (not 1 for every clip): on
+            # Disharmony: each train/val clip's colour-change strength drawn uniformly in [0, 1] (not 1 for every
+            # clip; the test split keeps the paper-style strength 1, harmonizer.data.clips.ClipConfig): on
             # the real set's validation part the full model then no longer hurts real people (-0.5 dB vs -2.0 dB
             # foreground PSNR against the input) and passes harmonious footage far less changed (28.7 vs 21.5 dB);
             # synthetic gain over cut-and-paste +0.7 dB (was +1.3) — benchmarks/RESULTS-real-recipe.md.
@@ -320,7 +321,7 @@ def _profile_plan(profile: str) -> ProfilePlan:
             realset=RealSetPlan(),  # 64², 4 frames: 48 recoloured + 16 untouched report clips
             study=StudyPlan(rankings=240, pairwise=540), max_test_clips=120, figure_clips=3,
             description="64² procedural data, 2,000 clips per dataset (colour-change strength uniform in [0, 1] per "
-                        "clip), 400 training steps per model (batch 8, fp32)",
+                        "training clip, 1 on the test split), 400 training steps per model (batch 8, fp32)",
             **common)
     if profile == "paper":
         return ProfilePlan(

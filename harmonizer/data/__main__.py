@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--strength", type=float, default=1.0,
                    help="colour-adjustment strength: 1 = paper-like disharmony, <1 milder, 0 none (LUTs unscaled)")
     b.add_argument("--strength-range", type=float, nargs=2, default=None, metavar=("LO", "HI"),
-                   help="draw each clip's strength uniformly in [LO, HI] instead of --strength")
+                   help="draw each train/val clip's strength uniformly in [LO, HI] instead of --strength "
+                        "(a training recipe: the test split keeps --strength)")
     b.add_argument("--images", help="folder source: image folder")
     b.add_argument("--masks", help="folder source: mask folder (0/255 PNGs, same stems)")
     b.add_argument("--coco-json", help="coco source: instances JSON")

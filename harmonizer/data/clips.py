@@ -35,9 +35,12 @@ class ClipConfig:
     scenes: int = 10  # few_scene only: number of base scenes
     p_transfer: float = 0.3  # probability of Reinhard transfer from another foreground
     strength: float = 1.0  # colour-adjustment strength: 1 = paper-like disharmony (color.RANGES), 0 = none
-    # (lo, hi): each clip draws its own strength uniformly in [lo, hi] (recorded in its meta) instead of
-    # ``strength`` — mild and near-harmonious foregrounds too (benchmarks/RESULTS-real-recipe.md)
+    # (lo, hi): each clip of the ``range_splits`` draws its own strength uniformly in [lo, hi] (recorded in
+    # its meta) instead of ``strength`` — mild and near-harmonious foregrounds too
+    # (benchmarks/RESULTS-real-recipe.md).  A training recipe, not an evaluation one: the test split keeps
+    # ``strength``, so the reported synthetic test split measures the same disharmony whatever the recipe.
     strength_range: tuple[float, float] | None = None
+    range_splits: tuple[str, ...] = ("train", "val")
     luts: tuple[str, ...] = ()  # .cube files the random adjustment may pick
     inpaint_radius: int = 3
     motion: MotionConfig = field(default_factory=MotionConfig)
@@ -58,20 +61,26 @@ class ClipConfig:
             if not 0 <= lo <= hi:
                 raise ValueError(f"strength_range must be (lo, hi) with 0 ≤ lo ≤ hi, got {self.strength_range}")
             self.strength_range = (lo, hi)
+        self.range_splits = tuple(str(v) for v in self.range_splits)
         self.luts = tuple(str(p) for p in self.luts)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["luts"] = list(self.luts)
         if self.strength_range is None:
-            del d["strength_range"]  # datasets built without it keep their dataset.json byte for byte
+            # datasets built without it keep their dataset.json byte for byte
+            del d["strength_range"], d["range_splits"]
         else:
-            d["strength_range"] = list(self.strength_range)
+            d["strength_range"], d["range_splits"] = list(self.strength_range), list(self.range_splits)
         return d
 
-    def clip_strength(self, rng: np.random.Generator) -> float:
-        """This clip's colour-adjustment strength: ``strength``, or a uniform draw in ``strength_range``."""
-        if self.strength_range is None:
+    def drawn_strength(self, split: str) -> bool:
+        return self.strength_range is not None and split in self.range_splits
+
+    def clip_strength(self, rng: np.random.Generator, split: str) -> float:
+        """This clip's colour-adjustment strength: a uniform draw in ``strength_range`` for a clip of the
+        ``range_splits``, else ``strength``."""
+        if not self.drawn_strength(split):
             return self.strength  # no draw: the clip's other draws stay what they were
         return float(rng.uniform(*self.strength_range))
 
@@ -119,7 +128,7 @@ def make_clip(source, index: int, *, seed: int, config: ClipConfig, split: str =
     """Build clip ``index`` of a dataset in memory (see the module docstring)."""
     rng = clip_rng(seed, index)
     base = base_index(index, config)
-    strength = config.clip_strength(rng)
+    strength = config.clip_strength(rng, split)
     sample = source.sample(base, config.size)
     fg = extend_foreground(sample.image, sample.mask)
     bg = inpaint_background(sample.image, sample.mask, config.inpaint_radius)
@@ -150,7 +159,7 @@ def make_clip(source, index: int, *, seed: int, config: ClipConfig, split: str =
         "foreground_motion": fg_params, "camera_motion": bg_params,
         "foreground_fraction": [float(m.mean()) for m in masks],
     }
-    if config.strength_range is not None:
+    if config.drawn_strength(split):
         meta["strength"] = strength
     return Clip(clip_id=clip_id, split=split, gt=_to_u8(layers[..., :3]), composite=_to_u8(layers[..., 3:]),
                 mask=masks, flow_bw=flow_bw, flow_fw=flow_fw, valid_bw=valid_bw, valid_fw=valid_fw, meta=meta)

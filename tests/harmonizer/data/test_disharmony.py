@@ -86,14 +86,25 @@ def test_strength_range_draws_and_records_a_strength_per_clip(tmp_path):
 
     out = cli.main(["build", "--out", str(tmp_path / "r"), "--clips", "12", "--size", "24", "--strength-range",
                     "0.2", "0.6", "--seed", "1", "--no-progress"])
-    strengths = [read_clip(out, s, c).meta["strength"] for s, c in list_clips(out)]
-    assert all(0.2 <= v <= 0.6 for v in strengths) and len(set(strengths)) == len(strengths)
+    drawn = [(s, c) for s, c in list_clips(out) if s != "test"]
+    strengths = [read_clip(out, s, c).meta["strength"] for s, c in drawn]
+    assert all(0.2 <= v <= 0.6 for v in strengths) and len(set(strengths)) == len(strengths) >= 9
     assert '"strength_range"' in (out / "dataset.json").read_text()
-    zero = build_dataset(tmp_path / "z", clips=4, size=24, seed=1, strength_range=(0.0, 0.0), workers=1, progress=False)
+    zero = build_dataset(tmp_path / "z", clips=12, size=24, seed=1, strength_range=(0.0, 0.0), workers=1,
+                         progress=False)
     for split, clip_id in list_clips(zero):
         clip = read_clip(zero, split, clip_id)
-        np.testing.assert_array_equal(clip.composite, clip.gt)
-    plain = build_dataset(tmp_path / "p", clips=4, size=24, seed=1, workers=1, progress=False)
+        if split != "test":
+            np.testing.assert_array_equal(clip.composite, clip.gt)
+    plain = build_dataset(tmp_path / "p", clips=12, size=24, seed=1, workers=1, progress=False)
     assert "strength_range" not in (plain / "dataset.json").read_text()
+    # the test split is not part of the recipe: its clips are the plain (strength 1) build's, bit for bit
+    tests = [c for s, c in list_clips(out) if s == "test"]
+    assert tests
+    for clip_id in tests:
+        ranged, reference = read_clip(out, "test", clip_id), read_clip(plain, "test", clip_id)
+        assert "strength" not in ranged.meta
+        np.testing.assert_array_equal(ranged.composite, reference.composite)
+        assert not np.array_equal(reference.composite, reference.gt)
     with pytest.raises(ValueError, match="strength_range"):
         ClipConfig(strength_range=(0.6, 0.2))
