@@ -15,7 +15,10 @@ fails.  Fixtures here:
   RAFT benchmark is skipped with the reason;
 * every benchmark runs with ``--bench-threads`` torch/OpenCV threads (default 1: on a shared machine more threads
   slow small operations down); the machine info in the JSON records the threads
-  (``machine_info.harmonization``) and the load average at the start and end (``load_average``).
+  (``machine_info.harmonization``) and the load average at the start and end (``load_average``);
+* :func:`bf16_support` — whether this CPU computes bf16 natively (AVX512-BF16 or AMX-BF16) or torch emulates it
+  (AVX2 only: ~10-30x slower than fp32); recorded as ``machine_info.harmonization.bf16``.  ``--bench-bf16``
+  (``auto`` by default) decides which bf16 benchmarks run where it is emulated (``test_bench_train.py``).
 """
 from __future__ import annotations
 
@@ -34,10 +37,38 @@ def pytest_addoption(parser):
     group.addoption("--bench-threads", type=int, default=1, help="torch and OpenCV threads (default 1)")
     group.addoption("--raft-checkpoint", default=None,
                     help="local RAFT weights file for the RAFT flow benchmark (also: RAFT_CHECKPOINT)")
+    group.addoption("--bench-bf16", choices=("auto", "always", "never"), default="auto",
+                    help="bf16 training steps: auto = where bf16 is native, and on small profiles only where it is "
+                         "emulated (the paper step then runs in fp32 only); always; never")
 
 
 def smoke_mode(config) -> bool:
     return bool(config.getoption("--bench-smoke")) or os.environ.get(SMOKE_ENV, "") not in ("", "0")
+
+
+def _cpuinfo_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return set(next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), []))
+    except OSError:
+        return set()
+
+
+def bf16_support() -> dict:
+    """Whether bf16 arithmetic is native on this CPU: AVX512-BF16 or AMX-BF16, as torch's CPU detection (CPUID)
+    reports them, or the kernel's ``/proc/cpuinfo`` flags where torch does not say.  Without either, torch runs
+    bf16 autocast by converting to fp32 and back (measured on an AVX2-only VM: a conv forward+backward 0.11 s fp32,
+    3.6 s bf16)."""
+    import torch
+
+    caps = getattr(getattr(torch._C, "_cpu", None), "_get_cpu_capability", dict)()  # CPUID, via torch's cpuinfo
+    flags = _cpuinfo_flags()
+    found = {name: bool(caps[name]) if name in caps else name in flags for name in ("avx512_bf16", "amx_bf16")}
+    native = any(found.values())
+    capability = torch.backends.cpu.get_cpu_capability()
+    reason = (f"native ({', '.join(k for k, v in found.items() if v)})" if native else
+              f"emulated: torch CPU capability {capability}, no avx512_bf16 / amx_bf16")
+    return {"native": native, "cpu_capability": capability, **found, "reason": reason}
 
 
 @dataclass(frozen=True)
@@ -91,10 +122,22 @@ def pytest_benchmark_update_machine_info(config, machine_info):
     import torch
 
     machine_info["harmonization"] = {"torch": torch.__version__, "torch_threads": config.getoption("--bench-threads"),
-                                     "logical_cpus": os.cpu_count(), "smoke_sizes": smoke_mode(config)}
+                                     "logical_cpus": os.cpu_count(), "smoke_sizes": smoke_mode(config),
+                                     "bf16": bf16_support(), "bench_bf16": config.getoption("--bench-bf16")}
 
 
 def pytest_benchmark_update_json(config, benchmarks, output_json):
     """The 1/5/15-minute load averages at the start and end of the session (a shared machine's figures need them)."""
     output_json["load_average"] = {"start": getattr(config, "_harmonization_load_start", None),
                                    "end": list(os.getloadavg())}
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Say once when bf16 is emulated here, since it changes which training steps ran and what they mean."""
+    bf16 = bf16_support()
+    if not bf16["native"]:
+        terminalreporter.write_line(
+            f"harmonization benchmarks: bf16 is {bf16['reason']}; bf16 figures here measure the emulation, and with "
+            f"--bench-bf16={config.getoption('--bench-bf16')} the paper profile's training step "
+            + ("runs in fp32 only (--bench-bf16=always also times emulated bf16)"
+               if config.getoption("--bench-bf16") == "auto" else "follows that setting"))

@@ -25,6 +25,7 @@ def machine_line(report: dict) -> str:
     start, end = (load.get("start") or [math.nan])[0], (load.get("end") or [math.nan])[0]
     return (f"{m.get('cpu', {}).get('brand_raw', m.get('processor', '?'))}, {h.get('logical_cpus')} logical CPUs, "
             f"torch {h.get('torch')} with {h.get('torch_threads')} thread(s), Python {m.get('python_version')}; "
+            f"bf16 {h.get('bf16', {}).get('reason', 'support not recorded')}; "
             f"1-min load average {start:.1f} at the start, {end:.1f} at the end; {report['datetime'][:16]} UTC, "
             f"commit {report.get('commit_info', {}).get('id', '?')[:10]}"
             + (" (dirty tree)" if report.get("commit_info", {}).get("dirty") else ""))
@@ -79,14 +80,19 @@ def readme_rows(report: dict, source: str = "") -> str:
     steps = sorted((n for n in b if n.startswith("test_train_step[")), key=lambda n: (n.split("[")[1]))
     for profile in dict.fromkeys(n[len("test_train_step["):].split("-")[0] for n in steps):
         fp, bf = b.get(f"test_train_step[{profile}-fp32]"), b.get(f"test_train_step[{profile}-bf16]")
-        if not (fp and bf):
+        if not fp:
             continue
         e = fp["extra_info"]
         frac = e.get("fraction_of_fp32_peak")
+        if bf:  # a bf16 step on a CPU without native bf16 times torch's emulation (extra_info says which)
+            emulated = " emulated" if bf["extra_info"].get("bf16_native") is False else ""
+            bf16 = (f"bf16{emulated} {bf['stats']['median']:.2f} s "
+                    f"({fp['stats']['median'] / bf['stats']['median']:.2f}× the fp32 speed)")
+        else:
+            bf16 = f"bf16 {e.get('bf16_step', 'not in this run')}"
         rows.append(f"| training step, {profile} profile ({e['size']}², {e['batch']} pairs, 1 thread) | fp32 "
                     f"{fp['stats']['median']:.2f} s" + (f" ({100 * frac:.0f} % of measured fp32 matmul peak)" if frac else "")
-                    + f"; bf16 {bf['stats']['median']:.2f} s ({fp['stats']['median'] / bf['stats']['median']:.2f}×) | "
-                    "≥ 40 % of peak; bf16 ≥ 1.5× | `test_bench_train.py` |")
+                    + f"; {bf16} | ≥ 40 % of peak; bf16 ≥ 1.5× | `test_bench_train.py` |")
     harm = [n for n in b if n.startswith("test_harmonize[")]
     if harm:
         parts = []

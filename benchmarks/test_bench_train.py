@@ -16,6 +16,13 @@ Full sizes: quick (64², 8 pairs) and paper (512², 1 pair; one timed, FLOP-coun
 256² and 512².
 Smoke sizes (``--bench-smoke``): tiny and quick profiles at 32², harmonize at 32².
 
+bf16 where the CPU has no native bf16 (no AVX512-BF16 / AMX-BF16, e.g. AVX2 only; ``conftest.bf16_support``):
+torch emulates it, ~10-30× slower than fp32.  With ``--bench-bf16=auto`` (the default) the small profiles' bf16
+steps still run (seconds; they show the emulation's cost), but the paper profile's step runs in fp32 only — its
+emulated bf16 step would take tens of minutes.  Every step's ``extra_info`` records the precision it ran in,
+whether bf16 is native and why (``bf16``), and, for a paper step without its bf16 twin, why that was not run.
+``--bench-bf16=always`` times every bf16 step, ``never`` none.
+
     pytest benchmarks/test_bench_train.py --benchmark-only
 """
 from __future__ import annotations
@@ -43,10 +50,27 @@ def _profiles(config) -> tuple[str, ...]:
     return SMOKE_PROFILES if smoke_mode(config) else FULL_PROFILES
 
 
-def pytest_generate_tests(metafunc):
-    from conftest import smoke_mode
+# profiles whose bf16 step is timed even where bf16 is emulated (a few seconds a step; the paper's would take ~20 min)
+EMULATED_BF16_PROFILES = ("tiny", "quick")
 
-    if "profile" in metafunc.fixturenames:
+
+def step_precisions(profile: str, bf16_native: bool, mode: str = "auto") -> tuple[str, ...]:
+    """The precisions ``test_train_step`` times for ``profile`` (``mode``: ``--bench-bf16``)."""
+    if mode == "never":
+        return ("fp32",)
+    if mode == "always" or bf16_native or profile in EMULATED_BF16_PROFILES:
+        return ("fp32", "bf16")
+    return ("fp32",)
+
+
+def pytest_generate_tests(metafunc):
+    from conftest import bf16_support, smoke_mode
+
+    if "precision" in metafunc.fixturenames:  # (profile, precision) pairs: the paper's bf16 only where it is native
+        native, mode = bf16_support()["native"], metafunc.config.getoption("--bench-bf16")
+        pairs = [(p, x) for p in _profiles(metafunc.config) for x in step_precisions(p, native, mode)]
+        metafunc.parametrize("profile,precision", pairs, ids=[f"{p}-{x}" for p, x in pairs])
+    elif "profile" in metafunc.fixturenames:
         metafunc.parametrize("profile", _profiles(metafunc.config))
     if "size_key" in metafunc.fixturenames:  # smoke: one (tiny) size
         metafunc.parametrize("size_key", ["256"] if smoke_mode(metafunc.config) else ["256", "512"])
@@ -73,6 +97,10 @@ def test_matmul_peak(benchmark, dtype, scale):
         _peak[dtype] = 2 * n**3 / benchmark.stats.stats.min / 1e9
         benchmark.extra_info["gflops"] = _peak[dtype]
     benchmark.extra_info["n"] = n
+    if dtype == "bf16":
+        from conftest import bf16_support
+
+        benchmark.extra_info.update(bf16_native=bf16_support()["native"], bf16=bf16_support()["reason"])
 
 
 def synthetic_batch(b: int, size: int) -> dict:
@@ -91,10 +119,12 @@ def _profile_config(profile: str, bf16: bool, scale):
     return cfg
 
 
-@pytest.mark.parametrize("precision", ["fp32", "bf16"])
 @pytest.mark.benchmark(group="training step")
-def test_train_step(benchmark, profile, precision, scale):
+def test_train_step(benchmark, profile, precision, scale, pytestconfig):
+    from conftest import bf16_support
+
     bf16 = precision == "bf16"
+    support = bf16_support()
     cfg = _profile_config(profile, bf16, scale)
     models = Models.build(cfg, torch.device("cpu"))
     nets = {"G": models.G_raw, "D": models.D_raw}
@@ -133,7 +163,14 @@ def test_train_step(benchmark, profile, precision, scale):
     elif not bf16:
         _first_losses[profile] = first
     info = {"profile": profile, "size": cfg.data.size, "batch": cfg.data.batch_size, "precision": precision,
+            "bf16_native": support["native"], "bf16": support["reason"],
             "gflop_per_step": flops[0] / 1e9, "first_losses": first}
+    if bf16 and not support["native"]:
+        info["note"] = "bf16 emulated on this CPU: this times the emulation, not bf16 arithmetic"
+    if not bf16 and "bf16" not in step_precisions(profile, support["native"], pytestconfig.getoption("--bench-bf16")):
+        info["bf16_step"] = (f"not run: {support['reason']} (an emulated {profile} bf16 step would take ~30x the fp32 "
+                             "one); --bench-bf16=always runs it" if pytestconfig.getoption("--bench-bf16") == "auto"
+                             else "not run: --bench-bf16=never")
     if benchmark.stats:
         s = benchmark.stats.stats.mean
         info.update(pairs_per_s=cfg.data.batch_size / s, gflop_per_s=flops[0] / s / 1e9)
