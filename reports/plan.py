@@ -126,6 +126,8 @@ class StudyPlan:
     n_boot: int = 2000  # rater-bootstrap refits (score intervals and the claims' paired differences)
     ranking_methods: tuple[str, ...] = ("cut_and_paste", "realism_cnn", "dih", "full")
     pairwise_methods: tuple[str, str] = ("full", "no_adv")  # with D vs without D
+    # real-world clips in the browser study kit (reports.study_kit; None: all): a rater answers 2 questions per clip
+    kit_clips: int | None = None
 
 
 @dataclass(frozen=True)
@@ -329,7 +331,7 @@ def _profile_plan(profile: str) -> ProfilePlan:
             trainings=_trainings({}, {}),
             realworld=RealWorldPlan(foregrounds=30, backgrounds=16, frames=30, size=512, variants=2, source="media"),
             realset=RealSetPlan(),  # the real set at the size its recipe was chosen at (64²)
-            study=StudyPlan(rankings=240, pairwise=540), max_test_clips=None, figure_clips=4,
+            study=StudyPlan(rankings=240, pairwise=540, kit_clips=30), max_test_clips=None, figure_clips=4,
             description="512² procedural data at the paper's dataset size (33,338 pairs), 45 epochs per model",
             **common)
     raise ValueError(f"unknown profile '{profile}'; known profiles: {', '.join(PROFILES)}")

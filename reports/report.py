@@ -20,6 +20,7 @@ from reports.pipeline import StepContext
 from reports.plan import SCORING_SETS
 from reports.steps import QUESTION_SOURCES, run_dir_of
 from reports.specs import TABLES
+from reports.study_kit import kit_description
 from reports.tables import ReportContext, collect_measurements, write_tables
 
 FIGURE_METHODS = ("realism_cnn", "dih", "full", "no_adv")  # Fig. 4/5 columns after the input; no_adv: Fig. 6 (without D)
@@ -128,6 +129,8 @@ def report_step(ctx: StepContext) -> dict:
     sources = sorted(dep[len("summary_"):] for dep in ctx.inputs if dep.startswith("summary_"))
     measurements, info = load_measurements(ctx.root, sources)
     study, simulated = study_description(info)
+    kit = kit_description(ctx.root, simulated) if "study_kit" in ctx.inputs else ""  # reports.study_kit
+    study = f"{study} | {kit}" if kit else study
     rctx = ReportContext(profile=ctx.config["profile"], data=ctx.config["data"], study=study,
                          simulated_sources=simulated, scaled_down=ctx.config["profile"] != "paper")
     # the plan's tables (tiny has no real set, so no table on it); without that list, every table but those on an
@@ -150,6 +153,8 @@ def report_step(ctx: StepContext) -> dict:
     for table_id, paths in tables.items():
         index.append(paths["md"].read_text())
     index.append(pairwise_section(ctx.root, "pairwise" in simulated))
+    if kit:
+        index.append("## User-study kit\n\n[../study_kit/index.html](../study_kit/index.html): " + kit + ".\n")
     per_claim = comparisons.groupby("claim").first()
     measured = per_claim[~per_claim.simulated.astype(bool)]
     index.append(f"Claims on our measurements ({len(measured)}): {verdict_counts(measured.claim_verdict)} — "

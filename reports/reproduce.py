@@ -10,6 +10,7 @@ Layout of ``OUT`` (one folder per step, ``stamps/`` beside them)::
     summary_synthetic/ summary_realworld/ summary_realset_*/     merged results.csv + summary.csv
     study/                                                       answers, fitted scores, study.json
     samples/                                                     outputs and D maps on a few clips (figures)
+    study_kit/                                                   browser study kits on the real-world composites
     report/                                                      README.md, tables/, claims.md, figures/
     manifest.json                                                configs, seeds, versions, git revision, times
 """
@@ -31,6 +32,7 @@ from reports import steps
 from reports.pipeline import Pipeline, Step, StepRecord, write_json_atomic
 from reports.plan import ProfilePlan, get_plan
 from reports.report import FIGURE_METHODS, report_step
+from reports.study_kit import study_kit_step_of
 
 PACKAGES = ("torch", "torchvision", "numpy", "scipy", "pandas", "choix", "ptlflow", "opencv-python",
             "matplotlib", "tqdm", "video-harmonization-suite")
@@ -127,6 +129,7 @@ def build_steps(plan: ProfilePlan, *, rankings: str | None = None, pairwise: str
     out.append(Step("samples", steps.samples_step,
                     {"clips": plan.figure_clips, "methods": figure_methods, "seed": plan.seed},
                     ("data_dancing", "data_realworld", *[f"train_{r}" for r in runs])))
+    out.append(study_kit_step_of(plan))  # the browser kit for a real study on the real-world composites
     data = (f"procedural 'Dancing' synthetic test split ({plan.datasets[0].clips} clips built, "
             f"{plan.max_test_clips or 'all'} test clips scored, {plan.datasets[0].size}², gt flow) and "
             f"{realworld_description(plan, media)}; {plan.description}")
@@ -136,7 +139,7 @@ def build_steps(plan: ProfilePlan, *, rankings: str | None = None, pairwise: str
         report_config["seeds"] = plan.seeds
     summaries = tuple(f"summary_{s.set.name}" for s in plan.scoring)
     out.append(Step("report", report_step, report_config,
-                    (*summaries, "study", "samples",
+                    (*summaries, "study", "samples", "study_kit",
                      *[f"train_{t.name}{seed_suffix(k)}" for k in range(plan.seeds) for t in plan.trainings])))
     return out
 
