@@ -3,9 +3,10 @@
 A thin wrapper over ``harmonizer.infer.GANHarmonizer`` (issue 3) that validates the clip
 with :func:`baselines.base.check_clip` first, so every method rejects bad input the same way.
 
-``blend="mask"`` (the default) returns ``M·G(I, M) + (1 − M)·I`` — the background exactly as it
-came in, as the CO2Net and iSSAM evaluations score; in the mask-free modes ``M`` is D's soft map.
-``blend="none"`` returns the raw generator output (the paper's).  ``settings`` records which.
+``blend``, the background option every method shares (:mod:`baselines.base`): ``"mask"`` (the default)
+returns ``M·G(I, M) + (1 − M)·I`` — the background exactly as it came in, as the CO2Net and iSSAM
+evaluations score; in the mask-free modes ``M`` is D's soft map.  ``"none"`` returns the raw generator
+output (the paper's).  ``settings`` records which (with the mask mode).
 """
 from __future__ import annotations
 
@@ -13,16 +14,18 @@ import os
 
 import torch
 
-from baselines.base import check_clip
+from baselines.base import DEFAULT_BLEND, check_blend, check_clip
 
 
 class GAN:
     name = "gan"
 
-    def __init__(self, checkpoint: str | os.PathLike, *, mask_mode: str = "given", blend: str = "mask", **options):
+    def __init__(self, checkpoint: str | os.PathLike, *, mask_mode: str = "given", blend: str = DEFAULT_BLEND,
+                 **options):
         from harmonizer.infer import GANHarmonizer  # imported here: loading a run is the expensive part anyway
 
-        self.inner = GANHarmonizer(checkpoint=checkpoint, mask_mode=mask_mode, blend=blend, **options)
+        self.inner = GANHarmonizer(checkpoint=checkpoint, mask_mode=mask_mode, blend=check_blend(blend, where="gan"),
+                                   **options)
         self.mask_mode, self.blend = mask_mode, blend
         self.name = self.inner.name  # "gan", or "gan[discriminator]" etc. for the mask-free modes
         # the background is returned untouched only when the given mask decides the blend

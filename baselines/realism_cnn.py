@@ -8,8 +8,10 @@ foreground mean ``μ`` is::
 
     F' = clamp((F − μ)·exp(c) + μ + b + o, 0, 1)        (contrast c, brightness b, offsets o ∈ R³)
 
-and the frame becomes ``F'·M + I·(1 − M)``, so the background is returned untouched
-(``keeps_background = True``).  The parameters start at "no change" and follow
+and the frame becomes ``F'·M + I·(1 − M)`` (``harmonizer.infer.blend_background``), so the background
+is returned untouched (``keeps_background = True``).  The colour change is defined on the foreground
+only, so that blend is part of the method itself: the background option every method shares
+(``blend``, :mod:`baselines.base`) cannot change its output, and ``settings`` says so.  The parameters start at "no change" and follow
 gradient ascent (Adam) on ``logit(frame) − reg·‖(b, c, o)‖²``; the best objective seen
 is kept, so a frame's score never drops below the composite's.  Frames are optimised
 independently — that per-frame freedom is the flicker Table I measures.
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 
 import torch
 
-from baselines.base import check_clip
+from baselines.base import DEFAULT_BLEND, blend_background, check_blend, check_clip
 from baselines.realism_config import AdjustConfig
 from baselines.realism_model import RealismNet
 from baselines.realism_train import load_realism_run
@@ -46,7 +48,7 @@ def apply_colour_transform(frames: torch.Tensor, masks: torch.Tensor, params: to
     contrast = params[:, 1].view(-1, 1, 1, 1).exp()
     offsets = params[:, 2:5].view(-1, 3, 1, 1)
     adjusted = ((frames - mean) * contrast + mean + brightness + offsets).clamp(0.0, 1.0)
-    return adjusted * masks + frames * (1.0 - masks)
+    return blend_background(adjusted, frames, masks)
 
 
 def adjust_foreground(net: RealismNet, frames: torch.Tensor, masks: torch.Tensor, cfg: AdjustConfig) -> Adjustment:
@@ -104,7 +106,12 @@ class RealismCNN:
     name = "realism_cnn"
     keeps_background = True  # only foreground pixels are transformed
 
-    def __init__(self, checkpoint: str | os.PathLike, *, which: str = "best", steps: int | None = None):
+    def __init__(self, checkpoint: str | os.PathLike, *, which: str = "best", steps: int | None = None,
+                 blend: str = DEFAULT_BLEND):
+        self.blend = check_blend(blend, where=self.name)
+        self.settings = {"blend": self.blend,
+                         "blend_region": "given mask, with either blend: the colour change is defined on the "
+                                         "foreground only (Zhu et al.), so the background is always the input's"}
         self.net, cfg = load_realism_run(checkpoint, which)
         self.config = cfg
         self.adjust_config = cfg.adjust if steps is None else AdjustConfig(**{**vars(cfg.adjust), "steps": steps})

@@ -8,11 +8,18 @@ Two kinds of entries, one list:
 * every trainable generator of ``harmonizer.models``' registry (a ``GeneratorSpec`` with a
   ``trainer``, e.g. "dih", "resnet"): its method is :class:`baselines.learned.LearnedGenerator`
   applied to a run folder of that architecture — nothing to add here.
+
+The background option is handed out here, once for every method: :func:`get_method` passes ``blend``
+(default ``DEFAULT_BLEND`` = "mask"; ``baselines.base``) to every constructor, so every method takes it
+under the same name with the same default; each checks it with ``check_blend`` and records it in its
+``settings``.
 """
 from __future__ import annotations
 
 import difflib
 import importlib
+
+from baselines.base import DEFAULT_BLEND
 
 # name -> "module:attribute" of a constructor taking keyword options
 _REGISTRY: dict[str, str] = {
@@ -33,15 +40,22 @@ def list_methods() -> list[str]:
     return sorted({*_REGISTRY, *trainable_generators()})
 
 
-def get_method(name: str, **options):
-    """Build the method called ``name`` with ``options`` (e.g. ``checkpoint=RUN_DIR``)."""
+def get_method(name: str, *, blend: str = DEFAULT_BLEND, **options):
+    """Build the method called ``name`` with ``options`` (e.g. ``checkpoint=RUN_DIR``).
+
+    ``blend``: ``"mask"`` (default) returns the input outside the mask, ``"none"`` the method's raw output
+    (``baselines.base``); every method receives it.
+    """
+    if "paste_background" in options:  # the option DIH/ResNet had before every method shared ``blend``
+        raise TypeError(f"{name}: paste_background was replaced by blend='mask' (the default: background kept) "
+                        f"or blend='none' (the raw output)")
     if name in _REGISTRY:
         module_name, attr = _REGISTRY[name].split(":")
-        return getattr(importlib.import_module(module_name), attr)(**options)
+        return getattr(importlib.import_module(module_name), attr)(blend=blend, **options)
     if name in trainable_generators():
         from baselines.learned import LearnedGenerator
 
-        return LearnedGenerator(arch=name, **options)
+        return LearnedGenerator(arch=name, blend=blend, **options)
     close = difflib.get_close_matches(name, list_methods(), n=3)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
     raise KeyError(f"unknown method '{name}'. Known methods: {', '.join(list_methods())}.{hint}")

@@ -6,7 +6,8 @@ Mask modes (Table IV): ``given`` (the input masks), ``discriminator`` (O = G(I, 
 ``zeros`` and ``ones`` (constant masks).  A generator trained without a mask input ignores
 masks.  Sizes that are not multiples of the UNet's 2**depth are padded and cropped.
 
-Background (``blend``, docs/interfaces.md "GAN output and the background"): by default
+Background (``blend``, docs/interfaces.md "Method output and the background"; the same option, with the
+same default :data:`DEFAULT_BLEND`, of every method in ``baselines.registry``): by default
 (``blend="mask"``) the output is ``M·G(I, M) + (1 − M)·I`` — the generator's pixels inside the
 foreground, the input's outside, bit for bit where ``M = 0`` — as the CO2Net and iSSAM
 evaluations score harmonization.  ``M`` is the given mask in ``given`` mode; in the mask-free
@@ -27,7 +28,8 @@ from harmonizer.models import build_discriminator, build_generator
 from harmonizer.runs import CheckpointError, checkpoint_path, load_checkpoint
 
 MASK_MODES = ("given", "discriminator", "zeros", "ones")
-BLENDS = ("mask", "none")  # mask: M·G + (1 − M)·I (default); none: the raw generator output
+BLENDS = ("mask", "none")  # mask: M·O + (1 − M)·I; none: the method's raw output
+DEFAULT_BLEND = "mask"  # the one default of every method's ``blend`` option (baselines.registry passes it on)
 
 
 def check_clip(frames: torch.Tensor, masks: torch.Tensor | None = None, *, where: str = "clip") -> None:
@@ -81,6 +83,13 @@ def load_run(run_dir: str | os.PathLike, which: str = "best", *, arch: str | Non
     return G.to(device).eval(), D, config
 
 
+def check_blend(blend: str, *, where: str = "blend") -> str:
+    """``blend`` if it is one of :data:`BLENDS`, else a ``ValueError`` naming ``where`` and the choices."""
+    if blend not in BLENDS:
+        raise ValueError(f"{where}: unknown blend '{blend}'; choose one of {', '.join(BLENDS)}")
+    return blend
+
+
 def blend_background(output: torch.Tensor, frames: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
     """``M·O + (1 − M)·I``: the output inside the (soft) mask, the input outside — exactly the input where M = 0."""
     return masks * output + (1 - masks) * frames
@@ -117,9 +126,8 @@ class GANHarmonizer:
 
     def __init__(self, checkpoint: str | os.PathLike, mask_mode: str | None = None, *, which: str = "best",
                  device: str = "cpu", chunk: int = 8, arch: str | None = None, profile: str | None = None,
-                 blend: str = "mask"):
-        if blend not in BLENDS:
-            raise ValueError(f"unknown blend '{blend}'; choose one of {', '.join(BLENDS)}")
+                 blend: str = DEFAULT_BLEND):
+        check_blend(blend, where="GANHarmonizer")
         self.G, self.D, self.config = load_run(checkpoint, which, arch=arch, profile=profile, device=device)
         self.device, self.chunk = torch.device(device), chunk
         self.takes_mask = bool(getattr(self.G, "in_mask", True))

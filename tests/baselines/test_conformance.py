@@ -3,6 +3,9 @@
 Trainable methods use the session's tiny trained runs (conftest.py).  Checked for each:
 output shape and dtype, values in [0, 1], determinism, statelessness, the background
 untouched wherever ``keeps_background`` is promised, and clear errors on bad input.
+The background option every method shares (``blend``): by default the input comes back bit for bit
+outside a hard mask; with ``blend="none"`` a network's method returns the generator's output as the
+generator itself gives it when called directly.
 """
 from __future__ import annotations
 
@@ -13,9 +16,11 @@ from baselines import get_method, list_methods
 from baselines.base import Method
 from harmonizer.data.format import list_clips, read_clip
 
+from harmonizer.infer import load_run
 from harmonizer.models import list_generators
 
 RUN_FIXTURES = {"realism_cnn": "realism_run", "gan": "gan_run"}  # + every trainable generator: generator_run
+NETWORK_OUTPUT = {"gan", *list_generators(trainable_only=True)}  # methods whose raw output is a generator's
 
 
 def test_registry_lists_every_method():
@@ -29,12 +34,15 @@ def test_unknown_method_names_the_known_ones():
         get_method("dihh")
 
 
-def _build(name, request):
+def _run(name, request):
     if name in list_generators(trainable_only=True):
-        return get_method(name, checkpoint=request.getfixturevalue("generator_runs")(name))
-    if name in RUN_FIXTURES:
-        return get_method(name, checkpoint=request.getfixturevalue(RUN_FIXTURES[name]))
-    return get_method(name)
+        return request.getfixturevalue("generator_runs")(name)
+    return request.getfixturevalue(RUN_FIXTURES[name]) if name in RUN_FIXTURES else None
+
+
+def _build(name, request, **options):
+    run = _run(name, request)
+    return get_method(name, **options) if run is None else get_method(name, checkpoint=run, **options)
 
 
 def _clip(data_dir, split, index):
@@ -80,16 +88,46 @@ def test_a_dih_run_is_not_accepted_as_resnet(dih_run):
         get_method("resnet", checkpoint=dih_run)
 
 
-def test_paste_background_option_keeps_the_background_exactly(dih_run, tiny_data):
+@pytest.mark.parametrize("name", list_methods())
+def test_every_method_returns_the_input_background_by_default(name, request, tiny_data):
+    method = _build(name, request)  # no blend option: the shared default
+    assert method.blend == "mask" and method.settings["blend"] == "mask" and method.keeps_background
     frames, masks = _clip(tiny_data, "test", 0)
-    raw = get_method("dih", checkpoint=dih_run)
-    pasted = get_method("dih", checkpoint=dih_run, paste_background=True)
-    assert not raw.keeps_background and pasted.keeps_background
-    out_raw, out = raw.harmonize(frames, masks), pasted.harmonize(frames, masks)
-    bg, fg = (masks == 0).expand_as(frames), (masks == 1).expand_as(frames)
-    assert torch.equal(out[bg], frames[bg])
-    assert not torch.equal(out_raw[bg], frames[bg])  # the raw network does change the background
-    assert torch.allclose(out[fg], out_raw[fg])
+    assert set(masks.unique().tolist()) == {0.0, 1.0}  # a hard mask, with a background to keep
+    out = method.harmonize(frames, masks)
+    background = (masks == 0).expand_as(frames)
+    assert torch.equal(out[background], frames[background])
+
+
+@pytest.mark.parametrize("name", list_methods())
+def test_blend_none_returns_the_raw_output(name, request, tiny_data):
+    frames, masks = _clip(tiny_data, "test", 0)
+    method = _build(name, request, blend="none")
+    assert method.blend == "none" and method.settings["blend"] == "none"
+    out = method.harmonize(frames, masks)
+    blended = _build(name, request).harmonize(frames, masks)
+    if name not in NETWORK_OUTPUT:  # the option cannot change these outputs, and their settings say so
+        assert torch.equal(out, blended) and method.keeps_background
+        assert "either blend" in method.settings["blend_region"]
+        return
+    assert not method.keeps_background and method.settings["blend_region"] == "none"
+    G, _, _ = load_run(_run(name, request))  # the independent reference: the generator called directly
+    with torch.no_grad():
+        raw = ((G(frames * 2 - 1, masks if getattr(G, "in_mask", True) else None) + 1) / 2).clamp(0, 1)
+    torch.testing.assert_close(out, raw, rtol=0, atol=1e-6)
+    background, foreground = (masks == 0).expand_as(frames), (masks == 1).expand_as(frames)
+    assert not torch.equal(raw[background], frames[background])  # the network does change the background
+    torch.testing.assert_close(blended[foreground], raw[foreground], rtol=0, atol=1e-6)  # M·G + (1 − M)·I
+    assert torch.equal(blended[background], frames[background])
+
+
+@pytest.mark.parametrize("name", list_methods())
+def test_blend_is_checked_and_the_old_option_names_its_replacement(name):
+    options = {"checkpoint": "no-such-run"} if name in NETWORK_OUTPUT | set(RUN_FIXTURES) else {}
+    with pytest.raises(ValueError, match=f"{name}: unknown blend 'paste'; choose one of mask, none"):
+        get_method(name, blend="paste", **options)  # refused before any run is read
+    with pytest.raises(TypeError, match="paste_background was replaced by blend='mask'"):
+        get_method(name, paste_background=True, **options)
 
 
 def test_check_clip_is_harmonizers_with_masks_required():
