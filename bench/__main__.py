@@ -7,7 +7,8 @@
     python -m bench build-realworld --out DIR [--foregrounds FG_DIR --backgrounds BG_DIR | --media MEDIA_DIR]
 
 A method item is ``[label:]name[=RUN_DIR]``: ``name`` from ``baselines.registry``, ``RUN_DIR`` passed as its
-``checkpoint`` option, ``label`` (default ``name``) the value of the ``method`` column.
+``checkpoint`` option, ``label`` (default ``name``) the value of the ``method`` column.  Every method keeps
+the input's background outside the mask (``blend="mask"``); ``--raw-output`` scores their raw outputs.
 """
 from __future__ import annotations
 
@@ -46,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="score methods on a dataset into results.csv + manifest.json")
     run.add_argument("--methods", default="", help="comma-separated [label:]name[=RUN_DIR] items")
     run.add_argument("--external", help="folder of results made elsewhere: <method>/<clip_id>/<frame>.png")
+    run.add_argument("--raw-output", action="store_true",
+                     help="score every --methods method's raw output (blend='none'); default: the input's background "
+                          "kept outside the mask (blend='mask'), as in harmonize")
     run.add_argument("--data", required=True, help="dataset folder (Dancing, HYouTube or composites)")
     run.add_argument("--kind", default="auto", choices=["auto", "dancing", "hyoutube", "composites", "iharmony4"])
     from bench.protocols import list_protocols  # each protocol's own module registers it
@@ -97,6 +101,8 @@ def _run(args):
 
     methods, specs = {}, {}
     for label, (name, options) in parse_methods(args.methods).items():
+        if args.raw_output:
+            options["blend"] = "none"  # the background option every method shares (baselines.base)
         try:
             methods[label] = get_method(name, **options)
         except KeyError as exc:  # an unknown name: the registry's message names it and suggests close ones

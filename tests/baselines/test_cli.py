@@ -43,3 +43,25 @@ def test_train_dih_via_cli_goes_through_harmonizer(tiny_data, tmp_path):
     assert json.loads((run / "summary.json").read_text())["steps"] == 2
     assert json.loads((run / "params.json").read_text())["matched"] is True
     assert (run / "checkpoints" / "best.pt").is_file()
+
+
+def test_bench_run_raw_output_scores_every_method_without_the_blend(dih_run, tiny_data, tmp_path):
+    """``python -m bench run --raw-output`` hands blend='none' to every --methods method; the manifest says so."""
+    import pandas as pd
+
+    from bench.__main__ import main as bench_main
+
+    results = {}
+    for flag in ([], ["--raw-output"]):
+        out = bench_main(["run", "--methods", f"cut_and_paste,dih={dih_run}", "--data", str(tiny_data), "--flow", "gt",
+                          "--metrics", "mse", "--out", str(tmp_path / f"res{len(flag)}"), "--quiet", *flag])
+        config = json.loads((out / "manifest.json").read_text())["config"]
+        blend = "none" if flag else "mask"
+        assert {label: s["blend"] for label, s in config["method_settings"].items()} == {"cut_and_paste": blend,
+                                                                                         "dih": blend}
+        assert config["method_specs"]["dih"].get("blend", "mask") == blend
+        df = pd.read_csv(out / "results.csv")
+        results[blend] = df.groupby("method").value.mean()
+    # the raw output adds the network's background error to the same foreground: a larger whole-frame MSE
+    assert results["none"]["dih"] > results["mask"]["dih"]
+    assert results["none"]["cut_and_paste"] == results["mask"]["cut_and_paste"]
