@@ -31,7 +31,7 @@ from tqdm import tqdm
 from bench.datasets import ClipError, ExternalMethod, VideoSample, open_dataset
 from bench.metrics import DEFAULT_PROTOCOL, MetricSpec, evaluate_clip, get_metric, metrics_for
 from bench.identity import method_identity, refresh_changed_methods
-from bench.protocols import get_steps
+from bench.protocols import get_protocol
 from bench.summary import RESULT_COLUMNS
 from harmonizer.atomic import atomic_path, write_text_atomic
 from harmonizer.environment import environment as capture_environment
@@ -184,7 +184,7 @@ def run_benchmark(methods: dict, dataset, out_dir: str | os.PathLike, flow: str 
     if not methods:
         raise ValueError("no methods to score")
     reader = open_dataset(dataset) if isinstance(dataset, (str, os.PathLike)) else dataset
-    steps = get_steps(protocol)  # the protocol's reading, flow frames, pairs and aggregates (bench.protocols)
+    steps = get_protocol(protocol)  # its reading, flow frames, pairs, aggregates (bench.protocols, the one registry)
     if metrics is None and getattr(reader, "temporal_only", False):  # e.g. CO2Net's TL-task pairs
         metrics = [n for n, s in metrics_for(protocol).items() if s.temporal]
     specs = resolve_metrics(metrics, protocol)

@@ -16,10 +16,9 @@ import pytest
 from skimage.metrics import mean_squared_error, peak_signal_noise_ratio
 from test_bench_metrics import _warp, make_clip  # noqa: I001  (benchmarks/ is on sys.path under pytest)
 
-import bench.protocols  # noqa: F401  (registers the protocols' metrics)
 from bench.flow import get_estimator
 from bench.metrics import evaluate_clip, metrics_for
-from bench.protocols import get_steps, list_protocols
+from bench.protocols import get_protocol, list_protocols
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +28,7 @@ def clips(scale):
 
 
 def _flow_frames(protocol, pred, gt):
-    return pred if get_steps(protocol).flow_frames == "composite" else gt
+    return pred if get_protocol(protocol).flow_frames == "composite" else gt
 
 
 def score(protocol, clips, estimator):

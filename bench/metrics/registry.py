@@ -7,16 +7,18 @@ A metric is one function of a :class:`~bench.metrics.context.Clip` plus this dec
         \"\"\"10·log10(1 / mse) per frame; identical frames → +inf.\"\"\"
         return _psnr(*clip.error_stats())
 
-The decorator records a :class:`MetricSpec` under ``(protocol, name)`` and returns a function of tensors,
+The decorator records a :class:`MetricSpec` in its protocol's entry of the one protocol registry
+(:mod:`bench.protocols.registry`: ``get_protocol(protocol).metrics[name]``) and returns a function of tensors,
 ``psnr(pred, gt)``, whose positional inputs follow ``needs`` then ``optional``.  A *protocol* is a set of
-conventions (``"paper"``: this suite's own, docs/metrics.md); another protocol registers its own versions of
-metrics under the same names (``protocol="co2net"``), and may register an input preparation run once per clip
-before its metrics (:func:`register_protocol`).  :func:`evaluate_clip` scores a clip with every metric of one
-protocol, sharing intermediates through the clip's memo; it has no per-metric code.
+conventions (``"paper"``: this suite's own, docs/metrics.md); another protocol, declared once with
+``bench.protocols.register_protocol(Protocol(...))``, registers its own versions of metrics under the same names
+(``protocol="co2net"``), and may declare an input preparation (``Protocol.prepare``) run once per clip before its
+metrics.  This module keeps no list of protocols of its own: every lookup reads that registry.
+:func:`evaluate_clip` scores a clip with every metric of one protocol, sharing intermediates through the clip's
+memo; it has no per-metric code.
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 from dataclasses import dataclass
@@ -25,19 +27,9 @@ from typing import Callable
 
 import torch
 
+from bench.protocols.registry import DEFAULT_PROTOCOL, get_protocol, list_protocols, lookup  # noqa: F401
+
 from .context import INPUT_NAMES, Clip, unknown_input_error
-
-DEFAULT_PROTOCOL = "paper"
-
-
-@dataclass(frozen=True)
-class Protocol:
-    """A set of conventions.  ``prepare`` (optional) maps the raw inputs of a clip, ``{"pred": …, "gt": …, …}``
-    (``None`` for inputs not given), to the inputs its metrics see; it runs once per clip."""
-
-    name: str
-    description: str = ""
-    prepare: Callable[[dict], dict] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,38 +69,7 @@ class MetricSpec:
         return self.fn(make_clip(pred, protocol=self.protocol, **given))
 
 
-_PROTOCOLS: dict[str, Protocol] = {}
-_REGISTRY: dict[str, dict[str, MetricSpec]] = {}
-
-
-def register_protocol(name: str, *, description: str = "", prepare: Callable[[dict], dict] | None = None) -> Protocol:
-    """Declare a protocol (once, before its metrics are registered)."""
-    if name in _PROTOCOLS:
-        raise ValueError(f"protocol '{name}' is already registered")
-    _PROTOCOLS[name] = protocol = Protocol(name, description, prepare)
-    _REGISTRY[name] = {}
-    return protocol
-
-
-def _lookup(known: dict, name: str, what: str):
-    """``known[name]``, or a KeyError naming ``what``, the closest known name and all of them."""
-    if name in known:
-        return known[name]
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    raise KeyError(f"unknown {what}{hint}; known: {', '.join(known)}")
-
-
-def get_protocol(name: str) -> Protocol:
-    return _lookup(_PROTOCOLS, name, f"protocol '{name}'")
-
-
-def list_protocols() -> list[str]:
-    return list(_PROTOCOLS)
-
-
-register_protocol(DEFAULT_PROTOCOL, description="this suite's conventions (docs/metrics.md)")
-METRICS = MappingProxyType(_REGISTRY[DEFAULT_PROTOCOL])  # read-only live view: name → MetricSpec of "paper"
+METRICS = MappingProxyType(get_protocol(DEFAULT_PROTOCOL).metrics)  # read-only live view: name → MetricSpec of "paper"
 
 
 def _check_names(names: tuple[str, ...], metric: str, field: str) -> None:
@@ -132,7 +93,7 @@ def register_metric(*, higher_is_better: bool, scale: str, needs: tuple[str, ...
         metric = name or fn.__name__
         _check_names(tuple(needs), metric, "needs")
         _check_names(tuple(optional), metric, "optional")
-        registry = _REGISTRY[get_protocol(protocol).name]
+        registry = get_protocol(protocol).metrics
         if metric in registry:
             raise ValueError(f"metric '{metric}' is already registered for protocol '{protocol}' "
                              f"(by {registry[metric].fn.__module__})")
@@ -159,13 +120,13 @@ def register_metric(*, higher_is_better: bool, scale: str, needs: tuple[str, ...
 def unregister_metric(name: str, protocol: str = DEFAULT_PROTOCOL) -> MetricSpec:
     """Remove a metric (for tests that register one of their own)."""
     spec = get_metric(name, protocol)
-    del _REGISTRY[protocol][name]
+    del get_protocol(protocol).metrics[name]
     return spec
 
 
 def metrics_for(protocol: str = DEFAULT_PROTOCOL) -> dict[str, MetricSpec]:
     """name → spec of every metric of ``protocol``, in registration order."""
-    return dict(_REGISTRY[get_protocol(protocol).name])
+    return dict(get_protocol(protocol).metrics)
 
 
 def list_metrics(protocol: str = DEFAULT_PROTOCOL) -> list[str]:
@@ -173,7 +134,7 @@ def list_metrics(protocol: str = DEFAULT_PROTOCOL) -> list[str]:
 
 
 def get_metric(name: str, protocol: str = DEFAULT_PROTOCOL) -> MetricSpec:
-    return _lookup(_REGISTRY[get_protocol(protocol).name], name, f"metric '{name}' for protocol '{protocol}'")
+    return lookup(get_protocol(protocol).metrics, name, f"metric '{name}' for protocol '{protocol}'")
 
 
 def make_clip(pred: torch.Tensor, *, protocol: str = DEFAULT_PROTOCOL, **inputs: torch.Tensor | None) -> Clip:

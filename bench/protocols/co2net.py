@@ -26,11 +26,11 @@ from bench.metrics.temporal import tl_co2net as _suite_tl_co2net
 from bench.readers.peer_io import Reading
 
 from . import formulas as f
-from .registry import ProtocolSteps, register_steps
+from .registry import Protocol, register_protocol
 
 READING = Reading(composite="cv2_linear", gt="cv2_linear", mask="red_soft_linear", size=(256, 256))
 
-STEPS = register_steps(ProtocolSteps(
+STEPS = register_protocol(Protocol(
     name="co2net",
     title="CO2Net on HYouTube (evaluate_model.py + evaluate_flow.py)",
     peer="bcmi/Video-Harmonization-Dataset-HYouTube",

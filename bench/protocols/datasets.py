@@ -19,7 +19,7 @@ from bench.datasets import ClipError, open_dataset
 from bench.readers.hyoutube import HYouTubePeerReader, HYouTubeTLReader
 from bench.readers.iharmony4 import IHarmony4Reader, is_iharmony4
 
-from .registry import get_steps
+from .registry import get_protocol
 
 
 def _as_hw(size) -> tuple[int, int] | None:
@@ -44,7 +44,7 @@ def open_for_protocol(path: str | os.PathLike, protocol: str = "paper", kind: st
                       tl_next: str | os.PathLike | None = None, tl_tasks: str | os.PathLike | None = None):
     """The reader for ``path`` under ``protocol`` (see the module docstring); ``kind`` as ``open_dataset``'s plus
     ``"iharmony4"``."""
-    steps = get_steps(protocol)
+    steps = get_protocol(protocol)
     root, size = Path(path), _as_hw(size)
     hyoutube = kind == "hyoutube" or (kind == "auto" and (root / "real_videos").is_dir())
     if tl_next is not None:

@@ -21,11 +21,11 @@ from bench.metrics import register_metric
 from bench.readers.peer_io import Reading
 
 from . import formulas as f
-from .registry import ProtocolSteps, register_steps
+from .registry import Protocol, register_protocol
 
 READING = Reading(composite="pil_bilinear", gt="pil_bicubic", mask="pil1_nearest", size=(256, 256))
 
-STEPS = register_steps(ProtocolSteps(
+STEPS = register_protocol(Protocol(
     name="dovenet",
     title="iHarmony4 evaluation.py (DoveNet)",
     peer="bcmi/Image-Harmonization-Dataset-iHarmony4",

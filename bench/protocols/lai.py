@@ -24,9 +24,9 @@ from bench.metrics import register_metric
 from bench.metrics.temporal import FB_ALPHA, FB_BETA, MB_ALPHA, MB_BETA, _flow_gradient_sq
 from harmonizer.warp import backward_warp
 
-from .registry import ProtocolSteps, register_steps
+from .registry import Protocol, register_protocol
 
-STEPS = register_steps(ProtocolSteps(
+STEPS = register_protocol(Protocol(
     name="lai",
     title="Lai et al. 2018 warping error (compute_flow_occlusion.py + evaluate_WarpError.py)",
     peer="phoenix104104/fast_blind_video_consistency",

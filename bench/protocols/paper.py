@@ -8,9 +8,9 @@ dataset has it, else on the composite; temporal metrics on consecutive frames of
 """
 from __future__ import annotations
 
-from .registry import ProtocolSteps, register_steps
+from .registry import Protocol, register_protocol
 
-STEPS = register_steps(ProtocolSteps(
+STEPS = register_protocol(Protocol(
     name="paper",
     title="Huang et al., TIP 2019 (this suite's definitions)",
     peer="this suite (docs/metrics.md)",

@@ -27,12 +27,12 @@ from bench.metrics.temporal import fr_rtc as _suite_fr_rtc
 from bench.readers.peer_io import Reading
 
 from . import formulas as f
-from .registry import ProtocolSteps, register_steps
+from .registry import Protocol, register_protocol
 
 READING = Reading(composite="pil_bilinear", gt="pil_bilinear", mask="pil1_nearest", size=(256, 256),
                   resize_when="width_differs")
 
-STEPS = register_steps(ProtocolSteps(
+STEPS = register_protocol(Protocol(
     name="vtt",
     title="VideoTripletTransformer (ih_evaluation.py --evaluation_type hyt, tc_evaluation.py)",
     peer="zhenglab/VideoTripletTransformer",

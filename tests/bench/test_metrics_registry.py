@@ -11,10 +11,10 @@ import torch
 
 import bench.metrics.context as context
 from bench.metrics import (INPUT_NAMES, METRICS, MeanAccumulator, MetricCollection, evaluate_clip, get_metric,
-                           list_metrics, metrics_for, register_metric, register_protocol, unregister_metric)
+                           list_metrics, metrics_for, register_metric, unregister_metric)
 from bench.metrics import functional as F
-from bench.metrics import registry
 from bench.metrics.conventions import BEGIN, END, conventions_table, with_table
+from bench.protocols.registry import Protocol, get_protocol, register_protocol, unregister_protocol
 
 EXPECTED = {"mse", "psnr", "fmse", "fpsnr", "ssim", "fssim", "mse255", "fmse255", "lt_regional", "lt_global",
             "tl_co2net", "warp_error", "fr_rtc"}
@@ -193,7 +193,8 @@ def test_a_protocol_registers_its_own_version_and_input_preparation(clip):
         return {k: (v.double() * 255).round() / 255 if k in ("pred", "gt") and v is not None else v
                 for k, v in inputs.items()}
 
-    register_protocol("test_8bit", prepare=quantize)
+    register_protocol(Protocol("test_8bit", title="8-bit frames", peer="a test", files=("tests/bench",),
+                               peer_flow="none", pairs="none", prepare=quantize))
     try:
         @register_metric(higher_is_better=False, scale="0-255 images", needs=("gt",), temporal=False,
                          protocol="test_8bit", name="mse")
@@ -215,9 +216,11 @@ def test_a_protocol_registers_its_own_version_and_input_preparation(clip):
         assert evaluate_clip(clip["pred"], gt=clip["gt"], metrics=["mse"])["mse"].tolist() == pytest.approx(
             F.mse(clip["pred"], clip["gt"]).tolist())  # the paper's own mse is untouched
         assert "| `identical` |" in conventions_table("test_8bit")
+        assert get_protocol("test_8bit").describe()["prepare"].endswith("quantize")  # the manifest names it
     finally:
-        registry._REGISTRY.pop("test_8bit")
-        registry._PROTOCOLS.pop("test_8bit")
+        unregister_protocol("test_8bit")
+    with pytest.raises(KeyError, match="unknown protocol 'test_8bit'"):
+        metrics_for("test_8bit")  # its metrics went with it: they live in its registry entry
 
 
 def test_docs_hold_exactly_the_generated_convention_table():

@@ -1,12 +1,12 @@
-"""The protocol registry (bench.protocols) and the reader each protocol opens a folder with."""
+"""The protocol registry (bench.protocols.registry, the one place a protocol is declared) and the reader each
+protocol opens a folder with."""
 import json
 
 import pytest
 
 from bench.datasets import HYouTubeReader
-from bench.metrics import list_protocols as metric_protocols
 from bench.metrics import metrics_for
-from bench.protocols import get_steps, list_protocols
+from bench.protocols import get_protocol, list_protocols
 from bench.protocols.datasets import open_for_protocol
 from bench.readers.hyoutube import HYouTubePeerReader, HYouTubeTLReader
 from bench.readers.iharmony4 import IHarmony4Reader
@@ -15,17 +15,17 @@ from tests.bench.test_protocols_readers import _hyoutube, _iharmony4
 
 def test_every_protocol_is_complete():
     assert list_protocols()[0] == "paper"
-    assert set(list_protocols()) == {"paper", "co2net", "dovenet", "vtt", "lai"} <= set(metric_protocols())
+    assert set(list_protocols()) == {"paper", "co2net", "dovenet", "vtt", "lai"}
     for name in list_protocols():
-        steps = get_steps(name)
+        steps = get_protocol(name)
         metrics = metrics_for(name)
         assert metrics, name
         assert set(steps.peer_names) <= set(metrics) and set(steps.aggregates) <= set(metrics), name
         assert steps.files and steps.peer and steps.pairs and steps.peer_flow, name
         json.dumps(steps.describe())                     # the manifest records it
-    assert get_steps("lai").flow_frames == "composite" and get_steps("co2net").flow_frames == "gt"
+    assert get_protocol("lai").flow_frames == "composite" and get_protocol("co2net").flow_frames == "gt"
     with pytest.raises(KeyError, match="known: paper"):
-        get_steps("hyoutube")
+        get_protocol("hyoutube")
 
 
 def test_open_for_protocol_picks_the_peer_reader(tmp_path):
@@ -47,4 +47,4 @@ def test_open_for_protocol_picks_the_peer_reader(tmp_path):
     _iharmony4(tmp_path / "ih")
     ih = open_for_protocol(tmp_path / "ih", "dovenet")
     assert isinstance(ih, IHarmony4Reader) and ih.clip_ids() == ["HFlickr/f100_x_2_1"]
-    assert open_for_protocol(tmp_path / "ih", "paper").reading == get_steps("dovenet").reading
+    assert open_for_protocol(tmp_path / "ih", "paper").reading == get_protocol("dovenet").reading
