@@ -67,6 +67,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "finetune_dmask": {"data.mask_source": "discriminator"},
 }
 TEMPORAL_MODES = ("regional", "global", "none")
+RECONSTRUCTIONS = ("l2", "log_l2")  # harmonizer.losses.RECONSTRUCTIONS (config must not import torch)
 MASK_SOURCES = ("given", "discriminator")
 
 
@@ -90,6 +91,7 @@ class LossConfig:
     lambda_temporal: float = 2e-2  # λ1
     adversarial: bool = True  # False: no D is built, no λ2 term
     lambda_adv: float = 1e-2  # λ2
+    reconstruction: str = "l2"  # l2 (Eq. 2) | log_l2 (per-sample inverse-MSE weights: mean PSNR; harmonizer.losses)
 
 
 @dataclass
@@ -147,6 +149,8 @@ class TrainConfig:
             problems.append(f"variant '{self.variant}' not in {variant_names()}")
         if self.loss.temporal not in TEMPORAL_MODES:
             problems.append(f"loss.temporal '{self.loss.temporal}' not in {TEMPORAL_MODES}")
+        if self.loss.reconstruction not in RECONSTRUCTIONS:
+            problems.append(f"loss.reconstruction '{self.loss.reconstruction}' not in {RECONSTRUCTIONS}")
         if self.data.mask_source not in MASK_SOURCES:
             problems.append(f"data.mask_source '{self.data.mask_source}' not in {MASK_SOURCES}")
         if self.optim.lr_schedule not in LR_SCHEDULES:

@@ -106,3 +106,27 @@ def test_shared_dataset_flow_warps_frame_onto_next(tiny_dancing):
     assert valid.float().mean() > 0.5
     assert diff[valid].max() < 3 / 255  # 8-bit rounding and bilinear interpolation only
     assert diff[~valid].mean() > 10 * diff[valid].mean()
+
+
+def test_log_l2_reconstruction_has_the_gradient_of_mean_log_mse():
+    """loss.reconstruction='log_l2': gradient = (m̄ + ε)·∇ mean log(m_i + ε) (the mean-PSNR objective at the batch's
+    L2 scale), derived here by autograd of the closed form."""
+    from harmonizer.losses import LOG_L2_FLOOR, reconstruction_loss
+
+    torch.manual_seed(0)
+    gt = torch.rand(4, 3, 6, 6)
+    out = (gt + torch.randn(4, 3, 6, 6) * torch.tensor([0.3, 0.1, 0.01, 0.001]).view(4, 1, 1, 1)).requires_grad_()
+    loss = reconstruction_loss(out, gt, "log_l2")
+    (grad,) = torch.autograd.grad(loss, out)
+    ref_out = out.detach().clone().requires_grad_()
+    m = (ref_out - gt).pow(2).flatten(1).sum(1) / 36
+    scale = float(m.detach().mean()) + LOG_L2_FLOOR
+    (ref,) = torch.autograd.grad(scale * torch.log(m + LOG_L2_FLOOR).mean(), ref_out)
+    torch.testing.assert_close(grad, ref, rtol=1e-5, atol=1e-9)
+    assert float(loss) == pytest.approx(scale * float((m / (m + LOG_L2_FLOOR)).mean()), rel=1e-5)
+    # the nearly exact sample gets a far larger share of the gradient than under plain L2
+    (plain,) = torch.autograd.grad(reconstruction_loss(out, gt, "l2"), out)
+    share = lambda g: float(g[3].norm() / g.norm())  # noqa: E731
+    assert share(grad) > 5 * share(plain)
+    with pytest.raises(ValueError, match="reconstruction"):
+        reconstruction_loss(out, gt, "l1")
