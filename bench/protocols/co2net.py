@@ -45,7 +45,13 @@ STEPS = register_protocol(Protocol(
     notes=("The peer divides the summed TL by the number of lines of tl_task.txt (a set); this is the mean over the "
            "pairs scored, equal when every listed pair is in the test frame list (as released).",
            "An empty foreground gives NaN here; the peer's division by zero gives inf.",
-           "fSSIM in float64; the peer's float32 GPU run differs in flat regions (docs/metrics.md)."),
+           "fSSIM in float64; the peer's float32 GPU run differs in flat regions (docs/metrics.md: up to 2e-4 "
+           "relative on float32 CPU, more with TF32).",
+           "PSNR: scikit-image 0.17 squares the float32 data range in float32, as here; today's scikit-image does it "
+           "in float64 (about 1e-8 relative).",
+           "The flow is ours (--flow), not the peer's FlowNet2; without --tl-next the TL compares consecutive "
+           "annotated frames (5 source frames apart), not the peer's TL-task pairs.",
+           "The peer's methods see ±8 context frames 5 apart; a suite method harmonizes the clip it is given."),
 ))
 PROTOCOL = STEPS.name
 FRAMES_255, DB_PRED_RANGE = "0-255 images", "dB, data range pred.max-pred.min"

@@ -38,7 +38,7 @@ STEPS = register_protocol(Protocol(
     peer_names={"warp_error": "Warping Error"},
     aggregates={"warp_error": "clips"},
     notes=("The peer estimates FlowNet2 flow at sizes rounded up to multiples of 64 and resizes it back; our "
-           "estimators (DIS, RAFT) run at the frame size.",),
+           "estimators (DIS, RAFT) run at the frame size, so the warping error is the peer's formula with our flow.",),
 ))
 PROTOCOL = STEPS.name
 

@@ -19,5 +19,8 @@ STEPS = register_protocol(Protocol(
     flow_frames="gt_else_composite",
     peer_flow="ground-truth flow (L_T1) or an estimator (L_T2)",
     pairs="consecutive frames of each clip",
+    notes=("L_T averages over the three channels where the paper divides the channel sum by N_F (a factor 3).",
+           "Differences from the peers' scripts, on purpose: docs/metrics.md, 'Where we differ from the reference "
+           "scripts'; their own conventions are their protocols."),
 ))
 PROTOCOL = STEPS.name

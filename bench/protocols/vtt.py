@@ -47,7 +47,10 @@ STEPS = register_protocol(Protocol(
     aggregates={"fr_rtc": "clips", "r_rtc": "clips"},
     notes=("The peer scores the JPEG files its test run saved (harmonized, real and mask, re-read and the mask "
            "re-binarised); this protocol scores the method's output and the dataset's frames without that JPEG "
-           "round trip.",),
+           "round trip.",
+           "The peer's float32 reductions (mse_loss, np.sum) round at about 1e-7; the (f)R-RTC differences of "
+           "brightness means amplify that where d_t is small.",
+           "SSIM and fSSIM in float64; the peer's float32 GPU run differs in flat regions (as co2net)."),
 ))
 PROTOCOL = STEPS.name
 FRAMES_255, DB_255, SSIM_255 = "0-255 images", "dB, data range 255", "[-1,1] on 0-255 values"

@@ -13,6 +13,7 @@ import torch
 import bench.metrics.registry as metric_registry
 from bench.__main__ import build_parser
 from bench.metrics import METRICS, evaluate_clip, get_metric, list_metrics, metrics_for, register_metric
+from bench.metrics.conventions import protocols_table
 from bench.protocols import BUILTIN, Protocol, get_protocol, list_protocols, register_protocol
 from bench.protocols.datasets import open_for_protocol
 from bench.protocols.registry import unregister_protocol
@@ -78,12 +79,15 @@ def test_a_protocol_declared_once_reaches_metrics_runner_and_cli(tmp_path):
         assert config["protocol"] == "test_once"
         assert config["protocol_steps"] == json.loads(json.dumps(declared.describe()))
         assert set(config["metrics"]) == {"abs_err"}
+        row = "| `test_once` | declared once: this test; `test.py` | the dataset reader's own |"
+        assert row in protocols_table() and "`abs_err` (L1)" in protocols_table()  # docs' table, generated
     finally:
         unregister_protocol("test_once")
     for ask in (lambda: metrics_for("test_once"), lambda: evaluate_clip(pred, protocol="test_once", gt=gt)):
         assert _message(ask) == f"unknown protocol 'test_once'; {KNOWN}"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["run", "--data", "d", "--out", "o", "--protocol", "test_once"])
+    assert "test_once" not in protocols_table()
     with pytest.raises(ValueError, match="built in"):
         unregister_protocol("co2net")
     with pytest.raises(ValueError, match="already registered"):
@@ -95,12 +99,15 @@ def test_an_unknown_protocol_is_one_error_listing_the_known_ones(tmp_path, capsy
     message = f"unknown protocol 'co2nett' (did you mean 'co2net'?); {KNOWN}"
     asks = [lambda: get_protocol("co2nett"), lambda: metrics_for("co2nett"), lambda: get_metric("psnr", "co2nett"),
             lambda: evaluate_clip(pred, protocol="co2nett", gt=gt), lambda: open_for_protocol(tmp_path, "co2nett"),
+            lambda: run_benchmark({"copy": object()}, make_dancing(tmp_path / "data", ids=("c0",)), tmp_path / "out",
+                                  flow=None, protocol="co2nett", progress=False),
             lambda: register_metric(protocol="co2nett", higher_is_better=True, scale="-", temporal=False)(
                 lambda clip: clip.pred)]
     for ask in asks:
         assert _message(ask) == message
     with pytest.raises(SystemExit):
         build_parser().parse_args(["run", "--data", "d", "--out", "o", "--protocol", "co2nett"])
+    assert not (tmp_path / "out").exists()  # refused before anything is written
     err = capsys.readouterr().err
     assert "invalid choice: 'co2nett'" in err and all(f"'{n}'" in err or n in err for n in BUILTIN)
 
