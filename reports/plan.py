@@ -45,7 +45,8 @@ SCORING_SETS: dict[str, ScoringSet] = {s.name: s for s in (
     ScoringSet("realworld", "data_realworld", "composites", None, "dis", False, False, ("lt_global",),
                "real-world-style composite videos, DIS flow"),
     # the ground-truth real set (bench.realset): only the REPORT parts are scored (validation chose the recipe);
-    # DIS flow estimated on the ground truth (bench.runner); GAN methods with their default blend="mask"
+    # DIS flow estimated on the ground truth (bench.runner); every method with the blend="mask" default all
+    # methods share (baselines.base)
     ScoringSet("realset_report", "data_realset", "composites", None, "dis", True, False, (),
                "real set with ground truth, report part: real people recoloured inside their masks, the untouched "
                "footage as ground truth", part="report", needs="realset"),

