@@ -38,6 +38,7 @@ STEPS = register_protocol(Protocol(
            "CO2Net/iharm/data/compose.py", "CO2Net/iharm/data/transforms.py", "CO2Net/tl_task.txt"),
     reading=READING,
     flow_frames="gt",
+    tl_task_pairs=True,
     peer_flow="FlowNet2",
     pairs="TL-task pairs (t, t+1) from tl_task.txt and the TL test set when given; else consecutive annotated frames",
     peer_names={"mse": "mse", "fmse": "fmse", "psnr": "psnr", "fssim": "ssim (printed so; the mask-weighted fSSIM)",

@@ -2,7 +2,7 @@
 
 * HYouTube (``real_videos/`` in the folder) under a protocol with a :class:`~bench.readers.peer_io.Reading`
   (``co2net``, ``vtt``, ``dovenet``) → :class:`~bench.readers.hyoutube.HYouTubePeerReader` at the protocol's size;
-  with ``tl_next`` (CO2Net's TL test set; ``co2net`` only) → the TL-task pairs,
+  with ``tl_next`` (CO2Net's TL test set; protocols with ``tl_task_pairs``: ``co2net``) → the TL-task pairs,
   :class:`~bench.readers.hyoutube.HYouTubeTLReader`;
 * iHarmony4 (``composite_images/`` + ``masks/``, or ``IHD_<split>.txt``) → :class:`~bench.readers.iharmony4.IHarmony4Reader`
   with the protocol's reading (``dovenet``'s for protocols that have none);
@@ -19,7 +19,7 @@ from bench.datasets import ClipError, open_dataset
 from bench.readers.hyoutube import HYouTubePeerReader, HYouTubeTLReader
 from bench.readers.iharmony4 import IHarmony4Reader, is_iharmony4
 
-from .registry import get_protocol
+from .registry import get_protocol, list_protocols
 
 
 def _as_hw(size) -> tuple[int, int] | None:
@@ -48,8 +48,9 @@ def open_for_protocol(path: str | os.PathLike, protocol: str = "paper", kind: st
     root, size = Path(path), _as_hw(size)
     hyoutube = kind == "hyoutube" or (kind == "auto" and (root / "real_videos").is_dir())
     if tl_next is not None:
-        if protocol != "co2net":
-            raise ValueError(f"--tl-next is CO2Net's TL test set; score it with --protocol co2net, not {protocol}")
+        if not steps.tl_task_pairs:
+            accept = " or ".join(f"--protocol {n}" for n in list_protocols() if get_protocol(n).tl_task_pairs)
+            raise ValueError(f"--tl-next is CO2Net's TL test set; score it with {accept}, not {protocol}")
         if not hyoutube:
             raise ClipError(f"{root} is not an HYouTube folder (no real_videos/), needed with --tl-next")
         return HYouTubeTLReader(root, tl_next, _reading_at(steps, size), tasks=tl_tasks)

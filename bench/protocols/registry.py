@@ -9,7 +9,8 @@ A :class:`Protocol` holds everything a named set of conventions fixes:
   reader's own), and ``prepare`` (optional: a function run once per clip on the tensors, ``{"pred": …, "gt": …}``
   → the inputs its metrics see);
 * its temporal side: on which frames the flow is estimated (``flow_frames``), with which estimator the peer did it
-  (``peer_flow``, printed beside ours) and which frame pairs are compared (``pairs``);
+  (``peer_flow``, printed beside ours), which frame pairs are compared (``pairs``) and whether it scores CO2Net's
+  TL-task pairs when their test set is given (``tl_task_pairs``, ``bench run --tl-next``);
 * which metrics it reports: ``metrics``, name → :class:`~bench.metrics.registry.MetricSpec`, filled by
   ``@bench.metrics.register_metric(..., protocol=NAME)`` in the module that declares the protocol (the formulas);
   for each, the name the peer's script prints (``peer_names``) and how its dataset figure is formed
@@ -54,6 +55,7 @@ class Protocol:
     pairs: str
     reading: Reading | None = None
     flow_frames: str = "gt_else_composite"
+    tl_task_pairs: bool = False
     peer_names: dict[str, str] = field(default_factory=dict)
     aggregates: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
