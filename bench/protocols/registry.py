@@ -113,7 +113,11 @@ def _declare(names) -> None:
     """Import the modules declaring the built-in ``names`` not yet registered (each registers itself)."""
     for name in names:
         if name in BUILTIN and name not in _PROTOCOLS:
-            importlib.import_module(f"{__package__}.{name}")
+            try:
+                importlib.import_module(f"{__package__}.{name}")
+            except BaseException:
+                _PROTOCOLS.pop(name, None)  # never keep a protocol whose declaring module failed half-way
+                raise
 
 
 def lookup(known: dict, name: str, what: str):

@@ -129,3 +129,18 @@ def test_importing_the_metrics_alone_is_enough_and_no_import_order_cycles():
                                                    "'psnr',", "'r_rtc',", "'ssim']", "lai"]
     assert out["a peer first"].stdout.strip() == (
         "['paper', 'co2net', 'dovenet', 'vtt', 'lai'] ['mse', 'fmse', 'psnr', 'fssim', 'tl_co2net']")
+
+
+def test_a_declaration_that_fails_half_way_leaves_no_protocol(monkeypatch):
+    import bench.protocols.registry as registry
+
+    def broken_module(name):  # declares its protocol, then fails before its metrics (e.g. a missing library)
+        register_protocol(Protocol("broken", title="-", peer="-", files=(), peer_flow="-", pairs="-"))
+        raise ImportError(f"{name}: no module named 'peer_library'")
+
+    monkeypatch.setattr(registry, "BUILTIN", registry.BUILTIN + ("broken",))
+    monkeypatch.setattr(registry.importlib, "import_module", broken_module)
+    for _ in range(2):  # the second lookup tries again rather than finding a protocol without metrics
+        with pytest.raises(ImportError, match="peer_library"):
+            get_protocol("broken")
+    assert "broken" not in registry._PROTOCOLS
