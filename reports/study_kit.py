@@ -165,6 +165,8 @@ def kit_description(root: Path, simulated: tuple[str, ...]) -> str:
     holds = "; ".join(f"{kind}: {', '.join(record['kits'][kind]['methods'])}" for kind in ("ranking", "pairwise"))
     line = (f"browser study kit for real raters: {STEP}/index.html in the reproduction folder ({holds}; "
             f"{len(record['clips'])} real-world composites, {footage_text(record['footage'])})")
-    if simulated:
-        line += "; the study columns stay SIMULATED until its answers are given with --rankings / --pairwise"
+    missing = [option for option, sources in (("--rankings", {"study_realism", "study_temporal"}),
+                                              ("--pairwise", {"pairwise"})) if sources & set(simulated)]
+    if missing:
+        line += f"; the study columns stay SIMULATED until its answers are given with {' and '.join(missing)}"
     return line

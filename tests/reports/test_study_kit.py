@@ -168,7 +168,9 @@ def test_the_report_says_where_the_kit_is_and_that_the_study_stays_simulated(kit
     from tests.reports.test_report_glue import _pipeline
 
     root, _ = kit_run
-    assert "SIMULATED until" in kit_description(root, ("study_realism",))
+    assert kit_description(root, ("study_realism", "study_temporal", "pairwise")).endswith(
+        "stay SIMULATED until its answers are given with --rankings and --pairwise")
+    assert kit_description(root, ("pairwise",)).endswith("until its answers are given with --pairwise")
     assert "SIMULATED" not in kit_description(root, ()) and "study_kit/index.html" in kit_description(root, ())
 
     def copy_kit(ctx):
