@@ -107,7 +107,9 @@ def readme_rows(report: dict, source: str = "") -> str:
         for n in sorted(mem):
             e = b[n]["extra_info"]
             parts.append(" vs ".join(f"{r['peak_rss_mib']:.0f}" for r in e["runs"])
-                         + f" MiB for {' vs '.join(str(r['clips']) for r in e['runs'])} clips ({e['flow']} flow)")
+                         + f" MiB for {' vs '.join(str(r['clips']) for r in e['runs'])} clips ({e['flow']} flow; "
+                         + " vs ".join(f"{r['growth_mib']:.0f}" for r in e["runs"])
+                         + f" MiB above the {e['runs'][0]['rss_before_mib']:.0f} MiB before scoring)")
         rows.append(f"| scoring memory (peak RSS) | {'; '.join(parts)} | flat in clip count | `test_bench_runner.py` |")
     if "test_fit_rankings" in b:
         e = b["test_fit_rankings"]["extra_info"]
