@@ -90,7 +90,8 @@ def readme_rows(report: dict, source: str = "") -> str:
                     f"({fp['stats']['median'] / bf['stats']['median']:.2f}× the fp32 speed)")
         else:
             bf16 = f"bf16 {e.get('bf16_step', 'not in this run')}"
-        rows.append(f"| training step, {profile} profile ({e['size']}², {e['batch']} pairs, 1 thread) | fp32 "
+        pairs = f"{e['batch']} pair" + ("s" if e["batch"] != 1 else "")
+        rows.append(f"| training step, {profile} profile ({e['size']}², {pairs}, 1 thread) | fp32 "
                     f"{fp['stats']['median']:.2f} s" + (f" ({100 * frac:.0f} % of measured fp32 matmul peak)" if frac else "")
                     + f"; {bf16} | ≥ 40 % of peak; bf16 ≥ 1.5× | `test_bench_train.py` |")
     harm = [n for n in b if n.startswith("test_harmonize[")]
