@@ -92,6 +92,7 @@ class LossConfig:
     adversarial: bool = True  # False: no D is built, no λ2 term
     lambda_adv: float = 1e-2  # λ2
     reconstruction: str = "l2"  # l2 (Eq. 2) | log_l2 (per-sample inverse-MSE weights: mean PSNR; harmonizer.losses)
+    log_l2_floor: float = 1e-4  # log_l2's ε: a sample's weight stops growing below this MSE
 
 
 @dataclass
@@ -151,6 +152,8 @@ class TrainConfig:
             problems.append(f"loss.temporal '{self.loss.temporal}' not in {TEMPORAL_MODES}")
         if self.loss.reconstruction not in RECONSTRUCTIONS:
             problems.append(f"loss.reconstruction '{self.loss.reconstruction}' not in {RECONSTRUCTIONS}")
+        if not self.loss.log_l2_floor > 0:
+            problems.append(f"loss.log_l2_floor must be > 0, got {self.loss.log_l2_floor}")
         if self.data.mask_source not in MASK_SOURCES:
             problems.append(f"data.mask_source '{self.data.mask_source}' not in {MASK_SOURCES}")
         if self.optim.lr_schedule not in LR_SCHEDULES:

@@ -37,14 +37,15 @@ def discriminator_loss(d_out: torch.Tensor, d_in: torch.Tensor, d_gt: torch.Tens
 
 
 RECONSTRUCTIONS = ("l2", "log_l2")
-LOG_L2_FLOOR = 1e-4  # MSE of 40 dB: below it a sample's weight stops growing (near-identical pairs)
+LOG_L2_FLOOR = 1e-4  # default ε of log_l2: an MSE of 40 dB
 
 
-def reconstruction_loss(out: torch.Tensor, gt: torch.Tensor, mode: str = "l2") -> torch.Tensor:
+def reconstruction_loss(out: torch.Tensor, gt: torch.Tensor, mode: str = "l2", *,
+                        floor: float = LOG_L2_FLOOR) -> torch.Tensor:
     """``l2``: 1/N‖O_t − X_t‖², averaged over the batch (Eq. 2).
 
     ``log_l2``: the same per-sample MSEs m_i, each weighted by (m̄ + ε)/(m_i + ε) (weights detached, m̄ the
-    batch mean, ε = :data:`LOG_L2_FLOOR`).  Its gradient is that of mean log(m_i + ε) — mean PSNR, the metric
+    batch mean, ε = ``floor``: below it a sample's weight stops growing; ε → ∞ gives back ``l2``).  Its gradient is that of mean log(m_i + ε) — mean PSNR, the metric
     the suite reports — times the batch's mean MSE, so λ1, λ2 and the learning rate keep their scale.  Plain L2
     lets a few badly disharmonious samples dominate; a small error on a nearly harmonious input then costs
     almost nothing, and the model learns to change such inputs (benchmarks/RESULTS-real-recipe.md).
@@ -54,7 +55,7 @@ def reconstruction_loss(out: torch.Tensor, gt: torch.Tensor, mode: str = "l2") -
         return per.mean()
     if mode == "log_l2":
         level = per.detach()
-        return (per * (level.mean() + LOG_L2_FLOOR) / (level + LOG_L2_FLOOR)).mean()
+        return (per * (level.mean() + floor) / (level + floor)).mean()
     raise ValueError(f"unknown reconstruction loss '{mode}' ({', '.join(RECONSTRUCTIONS)})")
 
 
@@ -91,12 +92,13 @@ def temporal_loss(out_t: torch.Tensor, out_prev: torch.Tensor, flow_bw: torch.Te
 
 def generator_loss(out_t, gt_t, *, d_out=None, out_prev=None, flow_bw=None, valid=None, mask=None,
                    temporal: str = "regional", lambda_temporal: float = 2e-2,
-                   lambda_adv: float = 1e-2, reconstruction: str = "l2") -> tuple[torch.Tensor, dict[str, float]]:
+                   lambda_adv: float = 1e-2, reconstruction: str = "l2",
+                   log_l2_floor: float = LOG_L2_FLOOR) -> tuple[torch.Tensor, dict[str, float]]:
     """Eq. (2).  Terms whose inputs are ``None`` (or ``temporal='none'``) are left out.
 
     Returns the total and a dict of its parts (floats, for logging).
     """
-    rec = reconstruction_loss(out_t, gt_t, reconstruction)
+    rec = reconstruction_loss(out_t, gt_t, reconstruction, floor=log_l2_floor)
     total = rec
     parts = {"g_rec": float(rec.detach())}
     if temporal != "none" and out_prev is not None:

@@ -361,7 +361,8 @@ def train_step(models: Models, batch: dict, config: TrainConfig, autocast) -> di
                                valid=batch["valid_bw"].to(device), mask=mask_t)
     loss_g, g_parts = generator_loss(out_t, gt, d_out=d_out, temporal=config.loss.temporal if use_pair else "none",
                                      lambda_temporal=config.loss.lambda_temporal, lambda_adv=config.loss.lambda_adv,
-                                     reconstruction=config.loss.reconstruction, **temporal_kwargs)
+                                     reconstruction=config.loss.reconstruction,
+                                     log_l2_floor=config.loss.log_l2_floor, **temporal_kwargs)
     parts.update(g_parts)
     if math.isfinite(parts["g_total"]) and all(math.isfinite(v) for v in parts.values()):
         models.opt_G.zero_grad(set_to_none=True)
