@@ -195,7 +195,9 @@ METHODS: tuple[MethodPlan, ...] = (
     MethodPlan("full_mask_zeros", "gan", "full", {"mask_mode": "zeros"}),
     MethodPlan("full_mask_ones", "gan", "full", {"mask_mode": "ones"}),
     MethodPlan("full_mask_dmap", "gan", "full", {"mask_mode": "discriminator"}),
-    MethodPlan("no_mask_scratch", "gan", "no_mask_scratch", {"mask_mode": "given"}),
+    # mask-free at test time like the other Table IV rows: G reads no mask, and the background blend uses its own
+    # D's map — with mask_mode "given" the blend would hand it the true mask (docs/interfaces.md)
+    MethodPlan("no_mask_scratch", "gan", "no_mask_scratch", {"mask_mode": "discriminator"}),
     MethodPlan("finetune_dmask_dmap", "gan", "finetune_dmask", {"mask_mode": "discriminator"}),
 )
 
