@@ -50,9 +50,11 @@ def _reading(reading) -> str:
     return f"composite `{reading.composite}`, gt `{reading.gt}`, mask `{reading.mask}`; {size}{when}"
 
 
-def _parenthesis(*parts: str) -> str:
-    said = "; ".join(x for x in parts if x)
-    return f" ({said})" if said else ""
+def _parenthesis(peer_name: str, name: str, aggregate: str) -> str:
+    """`` (the peer's name; mean of clip means)``, each part only where it says something."""
+    said = [peer_name] if peer_name != name else []
+    said += ["mean of clip means"] if aggregate == "clips" else []
+    return f" ({'; '.join(said)})" if said else ""
 
 
 def protocols_table() -> str:
@@ -62,9 +64,7 @@ def protocols_table() -> str:
     for name in list_protocols():
         p = get_protocol(name)
         files = ", ".join(f"`{f}`" for f in p.files)
-        metrics = ", ".join(f"`{m}`" + _parenthesis(p.peer_names.get(m, m) if p.peer_names.get(m, m) != m else "",
-                                                    "mean of clip means" if p.aggregate(m) == "clips" else "")
-                            for m in p.metrics)
+        metrics = ", ".join(f"`{m}`" + _parenthesis(p.peer_names.get(m, m), m, p.aggregate(m)) for m in p.metrics)
         prepare = f"; then `{p.prepare.__qualname__}` per clip" if p.prepare is not None else ""
         cells = (f"`{name}`", f"{p.title}: {p.peer}; {files}", _reading(p.reading) + prepare,
                  f"`{p.flow_frames}` ({p.peer_flow})", p.pairs, metrics, " ".join(p.notes) or "—")
