@@ -78,7 +78,9 @@ def study_description(info: dict) -> tuple[str, tuple[str, ...]]:
                               for q, us in entry["utilities"].items())
             parts.append(f"{label} SIMULATED by userstudy.simulate from proxy utilities ({entry['proxy']}): {utils}")
         elif entry:
-            parts.append(f"{label} fitted from {entry['source']}")
+            coverage = (f" ({entry['trials_in_kit']} of its {entry['trials']} trials are clips of this reproduction's "
+                        "study kit)") if "trials" in entry else ""
+            parts.append(f"{label} fitted from {entry['source']}{coverage}")
     return " | ".join(parts), simulated
 
 

@@ -117,19 +117,19 @@ def build_steps(plan: ProfilePlan, *, rankings: str | None = None, pairwise: str
                 out.append(Step(name, steps.score_step, config, tuple(deps)))
         out.append(Step(f"summary_{scoring.set.name}", steps.summarize_step, {"dataset": scoring.set.name},
                         tuple(names)))
+    out.append(study_kit_step_of(plan))  # the browser kit for a real study on the real-world composites
     s = plan.study
     out.append(Step("study", steps.study_step,
                     {"rankings": _file_ref(rankings), "pairwise": _file_ref(pairwise), "seed": s.seed,
                      "n_rankings": s.rankings, "n_pairwise": s.pairwise, "n_boot": s.n_boot,
                      "raters": s.raters, "tie_rate": s.tie_rate,
                      "ranking_methods": list(s.ranking_methods), "pairwise_methods": list(s.pairwise_methods)},
-                    ("summary_synthetic", "summary_realworld")))
+                    ("summary_synthetic", "summary_realworld", "study_kit")))  # study_kit: answers' trials checked
     figure_methods = [asdict(plan.method(m)) for m in FIGURE_METHODS]
     runs = sorted({m["run"] for m in figure_methods if m["run"]} | {"full"})
     out.append(Step("samples", steps.samples_step,
                     {"clips": plan.figure_clips, "methods": figure_methods, "seed": plan.seed},
                     ("data_dancing", "data_realworld", *[f"train_{r}" for r in runs])))
-    out.append(study_kit_step_of(plan))  # the browser kit for a real study on the real-world composites
     data = (f"procedural 'Dancing' synthetic test split ({plan.datasets[0].clips} clips built, "
             f"{plan.max_test_clips or 'all'} test clips scored, {plan.datasets[0].size}², gt flow) and "
             f"{realworld_description(plan, media)}; {plan.description}")

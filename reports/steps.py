@@ -262,7 +262,8 @@ def study_step(ctx: StepContext) -> dict:
                                  ("pairwise", c.get("pairwise"), c["pairwise_methods"])):
         if given:
             answers = read_study_answers(given["path"], kind, methods)
-            info[kind] = {"simulated": False, "source": given["path"], "sha256": given["sha256"]}
+            info[kind] = {"simulated": False, "source": given["path"], "sha256": given["sha256"],
+                          **kit_coverage(ctx, answers)}
         else:
             utilities = proxy_utilities(synthetic, realworld, list(methods))
             if kind == "pairwise":
@@ -283,6 +284,15 @@ def study_step(ctx: StepContext) -> dict:
             _write_csv(pairwise_percentages(comparisons_of(answers)), out / "pairwise_percentages.csv")
     write_json_atomic(out / "study.json", info)
     return info
+
+
+def kit_coverage(ctx: StepContext, answers) -> dict:
+    """How many trials of a human answers file are clips of this reproduction's study kit (reports.study_kit)."""
+    record = ctx.inputs["study_kit"] / "kit.json" if "study_kit" in ctx.inputs else None
+    if record is None or not record.is_file():
+        return {}
+    trials = set(answers.table["trial"].astype(str))
+    return {"trials": len(trials), "trials_in_kit": len(trials & set(json.loads(record.read_text())["clips"]))}
 
 
 def simulate_answers(kind: str, utilities: dict[str, dict[str, float]], n: int, seed: int, raters: int,

@@ -65,6 +65,8 @@ def test_plan_wires_the_kit_into_the_reproduction():
     assert STEP in names and names.index(STEP) < names.index("report")
     report = next(s for s in build_steps(plan) if s.name == "report")
     assert STEP in report.deps  # the report says where the kit is
+    study = next(s for s in build_steps(plan) if s.name == "study")
+    assert STEP in study.deps and names.index(STEP) < names.index("study")  # given answers checked against its clips
     kit = next(s for s in build_steps(plan) if s.name == STEP)
     assert set(kit.deps) == {"data_realworld", "train_full", "train_no_adv", "train_dih", "train_realism_cnn"}
     assert get_plan("quick").study.kit_clips is None and get_plan("paper").study.kit_clips == 30
@@ -173,16 +175,43 @@ def test_the_report_says_where_the_kit_is_and_that_the_study_stays_simulated(kit
     assert kit_description(root, ("pairwise",)).endswith("until its answers are given with --pairwise")
     assert "SIMULATED" not in kit_description(root, ()) and "study_kit/index.html" in kit_description(root, ())
 
-    def copy_kit(ctx):
-        (ctx.out_dir / "kit.json").write_text((root / STEP / "kit.json").read_text())
-
-    glue = _pipeline(tmp_path).steps
-    report = glue[-1]
-    glue = [*glue[:-1], Step(STEP, copy_kit),
-            Step("report", report_step, report.config, (*report.deps, STEP))]
-    Pipeline(tmp_path, glue, progress=False).run()
+    Pipeline(tmp_path, _glue_with_kit(root, tmp_path), progress=False).run()
     readme = (tmp_path / "report" / "README.md").read_text()
     assert "## User-study kit" in readme and "(../study_kit/index.html)" in readme
     for text in (readme, (tmp_path / "report" / "tables" / "table_I.md").read_text(),
                  (tmp_path / "report" / "claims.md").read_text()):
         assert "study_kit/index.html" in text and "stay SIMULATED until its answers are given" in text
+
+
+def _glue_with_kit(root: Path, out: Path, rankings: Path | None = None) -> list[Step]:
+    """The hand-made pipeline of tests/reports/test_report_glue.py with a ``study_kit`` step holding this module's
+    kit record, read by the study and the report as in the reproduction."""
+    from tests.reports.test_report_glue import _pipeline
+
+    def copy_kit(ctx):
+        (ctx.out_dir / "kit.json").write_text((root / STEP / "kit.json").read_text())
+
+    glue = [Step(STEP, copy_kit)]
+    for step in _pipeline(out, rankings=rankings).steps:
+        deps = (*step.deps, STEP) if step.name in ("study", "report") else step.deps
+        glue.append(Step(step.name, step.fn, step.config, deps))
+    return glue
+
+
+def test_given_rankings_are_checked_against_the_kits_clips(kit_run, tmp_path):
+    root, _ = kit_run
+    clips = [c["id"] for c in _clips(root)]
+    orders = ["gan>dih>realism_cnn>cut_and_paste", "dih>gan>cut_and_paste>realism_cnn",
+              "gan>cut_and_paste>dih>realism_cnn"]
+    rows = [dict(rater=f"r{r}", question=q, trial=trial, ranking=orders[(r + k) % 3])
+            for r in range(4) for q in ("realism", "temporal") for k, trial in enumerate([*clips, "from-elsewhere"])]
+    path = tmp_path / "rankings.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    out = tmp_path / "out"
+    Pipeline(out, _glue_with_kit(root, out, rankings=path), progress=False).run()
+    info = json.loads((out / "study" / "study.json").read_text())
+    assert info["ranking"]["trials"] == 3 and info["ranking"]["trials_in_kit"] == 2  # 2 kit clips + 1 foreign
+    table = (out / "report" / "tables" / "table_I.md").read_text()
+    assert "2 of its 3 trials are clips of this reproduction's study kit" in table
+    assert table.count("until its answers are given with --pairwise") == 1  # the pairwise study is still simulated
+    assert "--rankings and" not in table
