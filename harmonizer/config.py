@@ -21,6 +21,13 @@ Profiles (docs/design.md):
   fp32, not bf16: bf16 autocast was ~3× faster on a CPU with native bf16 (AVX-512 BF16 / AMX) at the
   same PSNR, but on an AVX2-only CPU it is emulated and measured ~10-30× *slower* than fp32; fp32 gives
   the same numbers on every machine.  ``--set schedule.bf16=true`` where the CPU has native bf16.
+  Reconstruction loss: ``log_l2`` with ε = 1e-2 (harmonizer.losses), not Eq. 2's plain L2 — chosen on the
+  real set's validation part (benchmarks/RESULTS-real-recipe.md): with plain L2 the 400-step model changes
+  harmonious and mildly recoloured people more than they were off (−0.5 dB foreground PSNR vs the input,
+  harmonious people 28.7 dB); weighting each sample by its inverse MSE (the mean-PSNR objective) makes it
+  change only what it can correct (+0.17 dB, interval excluding 0; harmonious people 42 dB), at the cost of a
+  smaller synthetic gain (+0.14 vs +0.73 dB over cut-and-paste).  ``--set loss.reconstruction=l2`` gives
+  the paper's loss back.
 * ``paper`` — 512², 45 epochs, batch of one pair (the paper's setting), for a GPU.
 
 Variants (Tables II–IV of the paper; each is an override dict over ``full``, :data:`VARIANTS`):
@@ -194,6 +201,8 @@ def _quick() -> TrainConfig:
                           output="residual"),
         # measured choices: benchmarks/RESULTS-quick-profile.md (see the module docstring)
         optim=OptimConfig(lr=2e-3, lr_schedule="cosine", warmup_steps=20),
+        # the real-video recipe (module docstring; benchmarks/RESULTS-real-recipe.md)
+        loss=LossConfig(reconstruction="log_l2", log_l2_floor=1e-2),
         data=DataConfig(size=64, batch_size=8, cache=True, max_val_clips=64),
         schedule=ScheduleConfig(epochs=50, max_steps=400, log_every=25, bf16=False, threads=1),
     )

@@ -151,3 +151,16 @@ def test_lr_schedule_is_quick_only_paper_keeps_the_papers_constant_lr():
         assert (cfg.optim.lr_schedule, cfg.optim.warmup_steps) == ("constant", 0)
     assert not paper.schedule.bf16 and paper.schedule.threads is None
     assert quick.optim.lr_schedule == "cosine" and quick.schedule.max_steps > quick.optim.warmup_steps
+
+
+def test_quick_profile_trains_with_the_real_video_recipe_paper_keeps_eq2():
+    """quick: log_l2 (ε = 1e-2) for every variant and trainable baseline; paper and tiny: Eq. 2's plain L2."""
+    from harmonizer.config import variant_names
+
+    assert get_config("paper").loss.reconstruction == "l2" and get_config("tiny").loss.reconstruction == "l2"
+    for variant in variant_names():
+        loss = get_config("quick", variant).loss
+        assert (loss.reconstruction, loss.log_l2_floor) == ("log_l2", 1e-2), variant
+    assert get_config("quick", **{"loss.reconstruction": "l2"}).loss.reconstruction == "l2"
+    with pytest.raises(ValueError, match="log_l2_floor"):
+        get_config("quick", **{"loss.log_l2_floor": 0.0})
