@@ -147,6 +147,17 @@ def _bootstrap(fit_one, n_items: int, n_answers: int, raters, config: FitConfig,
     return low, high, unit, len(groups), draws
 
 
+def _fit_present(ilsr, present: np.ndarray, data, remap_item, alpha: float, warm) -> tuple[np.ndarray, np.ndarray]:
+    """Fit only the methods ``present`` in a resample (choix wants indices 0..k-1), each answer of ``data``
+    renumbered by ``remap_item(remap, answer)``.  A resample starts from the full-data estimate ``warm``: same
+    fixed point, fewer LSR iterations.  Returns centred scores of the present methods and ``present``."""
+    sub = np.flatnonzero(present)
+    remap = {int(k): j for j, k in enumerate(sub)}
+    start = warm[sub] if warm is not None else None
+    params = ilsr(len(sub), [remap_item(remap, item) for item in data], alpha=alpha, initial_params=start)
+    return _centred(params), present
+
+
 def _full_fit(fit_one, n_answers: int) -> np.ndarray:
     try:
         return fit_one(np.arange(n_answers))[0]
@@ -214,13 +225,8 @@ def fit_rankings(
         present = np.zeros(n, bool)
         for r in data:
             present[list(r)] = True
-        sub = np.flatnonzero(present)
-        remap = {int(k): j for j, k in enumerate(sub)}
-        # Resamples start from the full-data estimate: same fixed point, fewer LSR iterations.
-        start = warm[sub] if warm is not None else None
-        params = choix.ilsr_rankings(len(sub), [tuple(remap[k] for k in r) for r in data], alpha=config.alpha,
-                                     initial_params=start)
-        return _centred(params), present
+        return _fit_present(choix.ilsr_rankings, present, data, lambda remap, r: tuple(remap[k] for k in r),
+                            config.alpha, warm)
 
     warm = None
     scores = _full_fit(fit_one, len(coded))
@@ -293,14 +299,10 @@ def fit_pairwise(
         present = np.zeros(n, bool)
         for i in idx:
             present[[pos[comps[i][0]], pos[comps[i][1]]]] = True
-        sub = np.flatnonzero(present)
-        if not data or len(sub) < 2:
+        if not data or present.sum() < 2:
             raise RuntimeError("nothing to fit in this resample")
-        remap = {int(k): j for j, k in enumerate(sub)}
-        start = warm[sub] if warm is not None else None
-        params = choix.ilsr_pairwise(len(sub), [(remap[w], remap[l]) for w, l in data], alpha=alpha,
-                                     initial_params=start)
-        return _centred(params), present
+        return _fit_present(choix.ilsr_pairwise, present, data, lambda remap, p: (remap[p[0]], remap[p[1]]),
+                            alpha, warm)
 
     warm = None
     scores = _full_fit(fit_one, len(comps))
