@@ -33,7 +33,6 @@ def pytest_configure(config):
         return
     from bench.expectations import ExpectationError, load_expectations
 
-    import bench.protocols  # noqa: F401  (registers the peers' protocols and their metrics)
     from baselines.registry import list_methods
     from bench.expectations import check_names
     from bench.metrics import list_metrics

@@ -146,7 +146,6 @@ def format_table(summary: pd.DataFrame, *, digits: int = 4, protocol: str = "pap
         text = f"{r['mean']:.{digits}g} [{r['ci_low']:.{digits}g}, {r['ci_high']:.{digits}g}]"
         return text + (f" ({int(r['n_nan'])} NaN)" if r["n_nan"] else "")
 
-    import bench.protocols  # noqa: F401  (registers the peer protocols' metrics; here, as reading results needs no torch)
     from bench.metrics import metrics_for
 
     arrow = {n: (" ↑" if s.higher_is_better else " ↓") for n, s in metrics_for(protocol).items()}
