@@ -229,9 +229,11 @@ def _train(config: TrainConfig, data_dir: Path, run: Path, *, resume, init_from,
         if dist.main:
             payload = {"config": cfg_dict, "arch_module": arch_module, **models.state_dict(), "rng": rng_state(),
                        "data_dir": str(data_dir.resolve()), **vars(pos)}
-            save_checkpoint(run / "checkpoints" / "last.pt", payload)
+            # best.pt before last.pt: a run killed between the two then resumes from the older last.pt (and
+            # redoes the epoch), never from a last.pt whose recorded best has no best.pt
             if best:
                 save_checkpoint(run / "checkpoints" / "best.pt", payload)
+            save_checkpoint(run / "checkpoints" / "last.pt", payload)
 
     # -- 5. the loop: epochs of batches; validation, best.pt and the divergence check after each epoch
     steps_per_epoch = len(epoch_batches(len(train_set), config.data.batch_size, config.seed, 0, dist.rank, dist.world))

@@ -270,3 +270,34 @@ def test_a_diverging_run_stops_with_a_clear_error_and_a_short_one_warns(small_da
           tensorboard=False)  # 2 epochs: too few evaluations to stop it
     assert "warning:" in capsys.readouterr().err
     assert "diverged" in json.loads((tmp_path / "short" / "summary.json").read_text())["diverged"]
+
+
+def test_a_run_killed_while_saving_its_best_checkpoint_resumes_to_a_best_pt(small_data, tmp_path, monkeypatch):
+    """A kill between the end-of-run checkpoint writes (seen in CI: a killed parallel reproduction, resumed, had a
+    last.pt recording a best state but no best.pt): whichever file was written first, a resume ends with a
+    loadable best.pt equal to an uninterrupted run's."""
+    cfg = get_config("tiny", schedule__max_steps=2)
+    whole = train(cfg, small_data, tmp_path / "whole", progress=False, tensorboard=False)
+    real = train_mod.save_checkpoint
+    written = []
+
+    def killed_after_first_write(path, payload):
+        if written:  # the first file of the final pair is on disk; the process dies before the second
+            raise KeyboardInterrupt("killed")
+        real(path, payload)
+        written.append(path.name)
+
+    monkeypatch.setattr(train_mod, "save_checkpoint", killed_after_first_write)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, small_data, tmp_path / "cut", progress=False, tensorboard=False)
+    monkeypatch.setattr(train_mod, "save_checkpoint", real)
+    assert written == ["best.pt"]  # best first: no last.pt yet claims a best that is missing
+    run = tmp_path / "cut"
+    if (run / "checkpoints" / "last.pt").exists():  # as reports.steps.train_step: resume from last.pt if there is one
+        resumed = train(cfg, small_data, run, resume=True, progress=False, tensorboard=False)
+    else:  # else start the run afresh
+        import shutil
+
+        shutil.rmtree(run)
+        resumed = train(cfg, small_data, run, progress=False, tensorboard=False)
+    assert _same(_weights(resumed, "best")[0], _weights(whole, "best")[0])
