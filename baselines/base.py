@@ -43,4 +43,3 @@ def check_clip(frames: torch.Tensor, masks: torch.Tensor | None, *, where: str =
     if masks is None and masks_required:
         raise TypeError(f"{where}: frames and masks must be torch tensors (this method needs masks, got None)")
     harmonizer_check_clip(frames, masks, where=where)
-

@@ -74,7 +74,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "finetune_dmask": {"data.mask_source": "discriminator"},
 }
 TEMPORAL_MODES = ("regional", "global", "none")
-RECONSTRUCTIONS = ("l2", "log_l2")  # harmonizer.losses.RECONSTRUCTIONS (config must not import torch)
+RECONSTRUCTIONS = ("l2", "log_l2")  # loss.reconstruction: Eq. 2, or harmonizer.losses' mean-PSNR weighting
+LOG_L2_FLOOR = 1e-4  # loss.log_l2_floor's default ε: an MSE of 40 dB
 MASK_SOURCES = ("given", "discriminator")
 
 
@@ -99,7 +100,7 @@ class LossConfig:
     adversarial: bool = True  # False: no D is built, no λ2 term
     lambda_adv: float = 1e-2  # λ2
     reconstruction: str = "l2"  # l2 (Eq. 2) | log_l2 (per-sample inverse-MSE weights: mean PSNR; harmonizer.losses)
-    log_l2_floor: float = 1e-4  # log_l2's ε: a sample's weight stops growing below this MSE
+    log_l2_floor: float = LOG_L2_FLOOR  # log_l2's ε: a sample's weight stops growing below this MSE
 
 
 @dataclass

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import torch
 
+from harmonizer.config import LOG_L2_FLOOR, RECONSTRUCTIONS  # the options' names and default, said once
 from harmonizer.warp import backward_warp
 
 
@@ -36,8 +37,6 @@ def discriminator_loss(d_out: torch.Tensor, d_in: torch.Tensor, d_gt: torch.Tens
     return per.mean()
 
 
-RECONSTRUCTIONS = ("l2", "log_l2")
-LOG_L2_FLOOR = 1e-4  # default ε of log_l2: an MSE of 40 dB
 
 
 def reconstruction_loss(out: torch.Tensor, gt: torch.Tensor, mode: str = "l2", *,
@@ -45,8 +44,9 @@ def reconstruction_loss(out: torch.Tensor, gt: torch.Tensor, mode: str = "l2", *
     """``l2``: 1/N‖O_t − X_t‖², averaged over the batch (Eq. 2).
 
     ``log_l2``: the same per-sample MSEs m_i, each weighted by (m̄ + ε)/(m_i + ε) (weights detached, m̄ the
-    batch mean, ε = ``floor``: below it a sample's weight stops growing; ε → ∞ gives back ``l2``).  Its gradient is that of mean log(m_i + ε) — mean PSNR, the metric
-    the suite reports — times the batch's mean MSE, so λ1, λ2 and the learning rate keep their scale.  Plain L2
+    batch mean, ε = ``floor``: below it a sample's weight stops growing; ε → ∞ gives back ``l2``).  Its
+    gradient is that of mean log(m_i + ε) — mean PSNR, the metric the suite reports — times the batch's mean
+    MSE, so λ1, λ2 and the learning rate keep their scale.  Plain L2
     lets a few badly disharmonious samples dominate; a small error on a nearly harmonious input then costs
     almost nothing, and the model learns to change such inputs (benchmarks/RESULTS-real-recipe.md).
     """

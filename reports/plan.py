@@ -327,8 +327,8 @@ def _profile_plan(profile: str) -> ProfilePlan:
             realset=RealSetPlan(),  # 64², 4 frames: 48 recoloured + 16 untouched report clips
             study=StudyPlan(rankings=240, pairwise=540), max_test_clips=120, figure_clips=3,
             description="64² procedural data, 2,000 clips per dataset (colour-change strength uniform in [0, 1] per "
-                        "training clip, 1 on the test split), 400 training steps per model (batch 8, fp32; reconstruction "
-                        "loss log_l2, ε = 1e-2, instead of Eq. 2's plain L2 — the real-video recipe)",
+                        "training clip, 1 on the test split), 400 training steps per model (batch 8, fp32; "
+                        "reconstruction loss log_l2, ε = 1e-2, instead of Eq. 2's plain L2 — the real-video recipe)",
             **common)
     if profile == "paper":
         return ProfilePlan(

@@ -10,7 +10,7 @@ Step ``study_kit`` (after the trainings, beside ``study``) writes::
 
 Methods and questions are the ones the ``study`` step simulates or fits (:class:`reports.plan.StudyPlan`), clips are
 the ``data_realworld`` composites (real footage in quick/paper, procedural stand-ins in tiny), every method built
-exactly as the scoring steps build it (the GAN methods with their default background blend).  The kits' answer
+exactly as the scoring steps build it (with the background blend every method shares by default).  The kits' answer
 CSVs (trial = clip id, method names = the tables' labels) go back in with ``--rankings`` / ``--pairwise``; until
 then the study columns stay SIMULATED, and the report says so next to where the kit is.
 """
