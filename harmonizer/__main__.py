@@ -11,7 +11,8 @@
 Without ``--mask`` the discriminator's map is the mask (O = G(I, D(I))).  The output is
 ``M·G(I, M) + (1 − M)·I`` (the input's background kept, M = the given mask, or D's soft map
 without one); ``--raw-output`` writes the raw generator output instead (the paper's).  A folder
-of frames keeps the input's file names; ``OUT.harmonize.json`` records the settings used.  Several GPUs or
+of frames keeps the input's file names; ``OUT.harmonize.json`` records the settings used and, for a video,
+the file written (so a video the suite wrote is replaced without ``--overwrite``; docs/safety.md).  Several GPUs or
 machines: ``torchrun --nproc_per_node N -m harmonizer train ...`` (the same command).
 """
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from harmonizer.atomic import OutputError, atomic_path, write_text_atomic
+from harmonizer.atomic import OutputError, atomic_path
 from harmonizer.cli import run_cli
 from harmonizer.config import PROFILES, get_config, parse_override, variant_names
 from harmonizer.videofile import decode_video
@@ -161,16 +162,22 @@ def _train(args) -> Path:
 
 def _harmonize(args) -> dict:
     from harmonizer.infer import GANHarmonizer
+    from harmonizer.output_files import claim_files, command_settings, write_files_record
+    from harmonizer.outputs import MARKER, check_output_dir
+    from harmonizer.runs import checkpoint_path
 
     mask_mode = args.mask_mode or ("given" if args.mask else "discriminator")
     if mask_mode == "given" and not args.mask:
         raise ValueError("--mask-mode given needs --mask")
-    check_out(args.out, [args.input, args.mask, args.checkpoint], overwrite=args.overwrite)
-    record_path = Path(f"{Path(args.out)}.harmonize.json")  # the settings used, beside the output
-    from harmonizer.outputs import check_output_file
-
-    check_output_file(record_path, inputs=[args.input, args.mask, args.checkpoint], overwrite=args.overwrite,
-                      option="the run record")
+    inputs = [args.input, args.mask, args.checkpoint]
+    # refusals before any work (docs/safety.md); an existing video is judged by the record beside it (claim_files)
+    out_path = check_out(args.out, inputs, overwrite=True)
+    video = out_path.suffix.lower() in VIDEO_SUFFIXES
+    if not video:  # a frame folder: its marker owns the frames, an earlier output needs --overwrite
+        check_output_dir(out_path, kind="harmonize", inputs=inputs, overwrite=args.overwrite)
+    owned = [out_path] if video else []  # what OUT.harmonize.json lists as the suite's
+    earlier = claim_files(out_path, owned, tool="harmonize", inputs=inputs, overwrite=args.overwrite,
+                          suffixes=VIDEO_SUFFIXES)
     model = GANHarmonizer(args.checkpoint, mask_mode=mask_mode, which=args.which, device=args.device, chunk=1,
                           blend="none" if args.raw_output else "mask")
     frames = read_frames(args.input)
@@ -189,8 +196,13 @@ def _harmonize(args) -> dict:
     path = write_frames(args.out, out, fps=args.fps, names=frame_names(args.input), overwrite=args.overwrite)
     record = {"out": str(path), "input": str(args.input), "mask": None if args.mask is None else str(args.mask),
               "checkpoint": str(args.checkpoint), "which": args.which, "frames": int(frames.shape[0]),
-              **model.settings, "blend_region": model.blend_region(masks_given=masks is not None)}
-    write_text_atomic(record_path, json.dumps(record, indent=2, sort_keys=True))
+              **model.settings, "blend_region": model.blend_region(masks_given=masks is not None),
+              "out_kind": "video file" if video else "frame folder"}
+    if not video:
+        record["out_marker"] = str(path / MARKER)  # lists the frames; the record's own "files" stays empty
+    write_files_record(out_path, owned, earlier, tool="harmonize", command="harmonize",
+                       settings=command_settings(args), fields=record,
+                       inputs=[args.input, args.mask, checkpoint_path(args.checkpoint, args.which)])
     print(json.dumps(record, sort_keys=True))
     return {**record, "out": path}
 

@@ -27,7 +27,10 @@ The rules, one helper for every writer:
     with fresh_output_dir(out, kind="harmonize", inputs=[video], overwrite=args.overwrite) as tmp:
         ...write the whole output into tmp...     # then it replaces the suite's entries of ``out``
 
-    check_output_file(path, inputs=[...], overwrite=False, suffixes=(".csv",))   # single-file outputs
+    check_output_file(path, inputs=[...], overwrite=False, suffixes=(".csv",))   # a single file's name
+
+A single-file output (a scores CSV, a video) sits in a folder the suite cannot mark; what its writer owns there is
+kept in a record beside the file instead: :mod:`harmonizer.output_files`.
 """
 from __future__ import annotations
 
@@ -41,7 +44,8 @@ from typing import Iterable, Iterator
 from harmonizer.atomic import MARKER, OutputError, swap_directory, temp_sibling, write_json_atomic
 
 __all__ = ["MARKER", "OutputError", "read_marker", "foreign_entries", "owned_entries", "check_separate",
-           "claim_dir", "finish_dir", "mark_dir", "output_dir", "fresh_output_dir", "remove_owned", "check_output_file"]
+           "claim_dir", "finish_dir", "mark_dir", "output_dir", "fresh_output_dir", "remove_owned", "check_output_dir",
+           "check_output_file"]
 
 SUITE = "video-harmonization-suite"
 _TEMP_PREFIX = ".tmp-"  # harmonizer.atomic's temporaries: always the suite's
@@ -242,6 +246,14 @@ def fresh_output_dir(folder: str | os.PathLike, *, kind: str, inputs: Iterable =
             _write_marker(folder, kind, open_=False, foreign={p.name for p in foreign})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_output_dir(folder: str | os.PathLike, *, kind: str, inputs: Iterable = (), overwrite: bool = False) -> Path:
+    """The refusals of :func:`fresh_output_dir` without writing anything: call it before the work of a one-shot
+    folder output, so a refused folder costs nothing."""
+    folder = Path(folder)
+    _check_target(folder, kind, inputs, replace_ok=overwrite)
+    return folder
 
 
 def check_output_file(path: str | os.PathLike, *, inputs: Iterable = (), overwrite: bool = True,

@@ -6,25 +6,23 @@
     python -m userstudy simulate --kind pairwise --utilities a=0.2,b=-0.2 --n 540 --tie-rate 0.09 --out p.csv
 
 ``fit`` and ``simulate`` write each CSV atomically and record what they wrote in ``<out>.userstudy.json`` (each
-file's size and sha256, the command's settings and inputs).  An existing CSV is replaced only when that record says
-the suite wrote it and it is unchanged since; anything else (a file of yours, a scores file you edited) is refused
-with one line naming it unless ``--overwrite`` is given (docs/safety.md).
+file's size and sha256, the command's settings and inputs; harmonizer.output_files).  An existing CSV is replaced
+only when that record says the suite wrote it and it is unchanged since; anything else (a file of yours, a scores
+file you edited) is refused with one line naming it unless ``--overwrite`` is given (docs/safety.md).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
-from harmonizer.atomic import OutputError, atomic_path, write_json_atomic
+from harmonizer.atomic import atomic_path
 from harmonizer.cli import run_cli
-from harmonizer.digest import file_digest
-from harmonizer.outputs import SUITE, check_output_file
+from harmonizer.output_files import claim_files, command_settings, write_files_record
+from harmonizer.outputs import check_output_file
 
 from userstudy.fitting import TIE_RULES, FitConfig, fit_answers, pairwise_percentages
 from userstudy.formats import (
@@ -73,68 +71,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ------------------------------------------------------------------ what the CLI wrote (docs/safety.md)
-RECORD_SUFFIX = ".userstudy.json"
-
-
-def record_path(csv: Path) -> Path:
-    """The record beside a command's main CSV: ``scores.csv`` -> ``scores.csv.userstudy.json``."""
-    return csv.with_name(csv.name + RECORD_SUFFIX)
-
-
-def read_record(path: Path) -> dict | None:
-    """The record at ``path``, or None when there is none (or the file there is not one of ours)."""
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get("suite") == SUITE and isinstance(data.get("files"), dict) else None
-
-
-def _unchanged(path: Path, record: dict | None) -> bool:
-    """Whether ``path`` is a file the record lists, with the size and sha256 it had when the suite wrote it."""
-    entry = (record or {}).get("files", {}).get(path.name)
-    return (isinstance(entry, dict) and path.is_file() and path.stat().st_size == entry.get("size")
-            and file_digest(path) == entry.get("sha256"))
-
-
-def claim_outputs(main: Path, paths: list[Path], *, inputs, overwrite: bool) -> dict | None:
-    """Refuse, before any work, to replace a file the suite did not write: each of ``paths`` (the command's CSVs,
-    ``main`` first) that exists must be listed, unchanged, in ``main``'s record, unless ``overwrite``.  Returns the
-    earlier record (None: none)."""
-    record_file = record_path(main)
-    for path in paths:
-        check_output_file(path, inputs=inputs, suffixes=(".csv",))
-    check_output_file(record_file, inputs=inputs)
-    record = read_record(record_file)
-    if overwrite:
-        return record
-    if record is None and record_file.exists():
-        raise OutputError(f"{record_file} exists and is not a record this suite wrote; move it away, or pass "
-                          f"--overwrite to replace it")
-    for path in paths:
-        if path.exists() and not _unchanged(path, record):
-            why = ("was changed since this suite wrote it" if path.name in (record or {}).get("files", {})
-                   else f"was not written by this suite (no entry in {record_file.name})")
-            raise OutputError(f"{path} already exists and {why}; pass --overwrite to replace it, or choose another "
-                              f"--out")
-    return record
+TOOL = "userstudy"  # its record: <out>.userstudy.json (harmonizer.output_files)
 
 
 def write_outputs(main: Path, tables: dict[Path, Callable[[Path], None]], earlier: dict | None, *, command: str,
                   settings: dict, inputs=()) -> None:
-    """Write each CSV (every writer is atomic), remove the suite's own CSVs of the earlier run this one does not
-    write again (unchanged ones only), then the record of what was written."""
+    """Write each CSV (every writer is atomic), then :func:`harmonizer.output_files.write_files_record` (the suite's
+    own CSVs of the earlier run this one does not write again are removed, the record written)."""
     for path, write in tables.items():
         write(path)
-    for name in (earlier or {}).get("files", {}):
-        stale = main.with_name(Path(name).name)  # a bare file name beside main, whatever the record says
-        if stale not in tables and _unchanged(stale, earlier):
-            stale.unlink()  # e.g. scores_pairs.csv of an earlier pairwise fit, now a ranking fit
-    write_json_atomic(record_path(main), {
-        "suite": SUITE, "command": command, "written": datetime.now(timezone.utc).isoformat(),
-        "files": {p.name: {"size": p.stat().st_size, "sha256": file_digest(p)} for p in tables},
-        "settings": settings, "inputs": {str(p): file_digest(p) for p in inputs if p is not None},
-    }, indent=1, sort_keys=True)
+    write_files_record(main, list(tables), earlier, tool=TOOL, command=command, settings=settings, inputs=inputs)
 
 
 def _read_all(paths: list[Path], methods) -> Answers:
@@ -163,8 +109,8 @@ def run_fit(args) -> pd.DataFrame:
         from userstudy.kit import load_plan  # only needed to check names
         methods = load_plan(args.plan).methods
     answers = _read_all(args.answers, methods)
-    earlier = claim_outputs(args.out, [args.out] + ([pairs_path] if answers.kind == "pairwise" else []),
-                            inputs=inputs, overwrite=args.overwrite)
+    earlier = claim_files(args.out, [args.out] + ([pairs_path] if answers.kind == "pairwise" else []), tool=TOOL,
+                          inputs=inputs, overwrite=args.overwrite, suffixes=(".csv",))
     config = FitConfig(alpha=args.alpha, n_boot=args.n_boot, seed=args.seed, ci=args.ci, ties=args.ties)
     scores = fit_answers(answers, config)
     tables = {args.out: lambda path: _write_csv(scores, path)}
@@ -172,7 +118,7 @@ def run_fit(args) -> pd.DataFrame:
         pairs = [pairwise_percentages(comparisons_of(Answers(answers.kind, part, answers.source)))
                  .assign(question=q) for q, part in answers.table.groupby("question")]
         tables[pairs_path] = lambda path: _write_csv(pd.concat(pairs, ignore_index=True), path)
-    write_outputs(args.out, tables, earlier, command="fit", settings=_settings(args), inputs=inputs)
+    write_outputs(args.out, tables, earlier, command="fit", settings=command_settings(args), inputs=inputs)
     if answers.simulated:
         print(f"SIMULATED answers (drawn from utilities {answers.table['utilities'].unique().tolist()})")
     cols = [c for c in ("question", "method", "score", "ci_low", "ci_high", "true_score", "unbounded") if c in scores]
@@ -180,13 +126,8 @@ def run_fit(args) -> pd.DataFrame:
     return scores
 
 
-def _settings(args) -> dict:
-    return {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
-            for k, v in vars(args).items()}
-
-
 def run_simulate(args) -> pd.DataFrame:
-    earlier = claim_outputs(args.out, [args.out], inputs=(), overwrite=args.overwrite)
+    earlier = claim_files(args.out, [args.out], tool=TOOL, overwrite=args.overwrite, suffixes=(".csv",))
     if args.paper:
         table = simulate_paper_study(args.paper, seed=args.seed)
     else:
@@ -198,7 +139,7 @@ def run_simulate(args) -> pd.DataFrame:
         else:
             table = simulate_pairwise(utilities, args.n, args.tie_rate, args.seed, args.raters, question=args.question)
     write_outputs(args.out, {args.out: lambda path: write_answers(table, path)}, earlier, command="simulate",
-                  settings=_settings(args))
+                  settings=command_settings(args))
     print(f"wrote {len(table)} SIMULATED answers to {args.out}")
     return table
 
