@@ -111,6 +111,9 @@ def write_files_record(main: str | os.PathLike, written: Iterable[str | os.PathL
     record (:func:`claim_files`'s answer) that this run did not write again (unchanged ones only), then write the
     record (atomically) and return its path.  ``inputs``: files hashed into the record (a folder is named, not
     hashed; ``None`` items skipped); ``fields``: extra top-level entries (a writer's own description)."""
+    clash = sorted(_RECORD_KEYS & set(fields or {}))
+    if clash:
+        raise ValueError(f"record fields {clash} are the record's own entries")
     main = Path(main)
     written = _beside(main, written)
     names = {p.name for p in written}
@@ -118,9 +121,6 @@ def write_files_record(main: str | os.PathLike, written: Iterable[str | os.PathL
         stale = main.with_name(Path(name).name)  # a bare file name beside main, whatever the record says
         if stale.name not in names and _unchanged_file(stale, earlier):
             stale.unlink()  # e.g. scores_pairs.csv of an earlier pairwise fit, now a ranking fit
-    clash = sorted(_RECORD_KEYS & set(fields or {}))
-    if clash:
-        raise ValueError(f"record fields {clash} are the record's own entries")
     record = {"suite": SUITE, "command": command, "written": datetime.now(timezone.utc).isoformat(),
               "files": {p.name: {"size": p.stat().st_size, "sha256": file_digest(p)} for p in written},
               "settings": settings,
