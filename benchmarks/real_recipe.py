@@ -53,6 +53,7 @@ class Recipe:
 
 
 RANGE01 = {"strength_range": (0.0, 1.0)}
+PHOTO_RANGE01 = {"source": "photo", **RANGE01}  # photos: the media folder's training photos (--media)
 
 
 def log_l2(floor: float, **overrides) -> dict:
@@ -78,6 +79,11 @@ RECIPES = {r.name: r for r in (
            note="range01_log1e-2 with 800 steps"),
     Recipe("range01_log1e-2_seed1", RANGE01, log_l2(1e-2), seed=1,
            note="range01_log1e-2, training seed 1 (seed-to-seed spread)"),
+    # third round: photo scenes (harmonizer.data source "photo": background and figure texture cropped from one of
+    # the media's training photos) instead of procedural scenes, same range and loss
+    Recipe("photo_log1e-2", PHOTO_RANGE01, log_l2(1e-2), note="photo scenes, range01, log_l2 floor 1e-2"),
+    Recipe("photo_log1e-2_seed1", PHOTO_RANGE01, log_l2(1e-2), seed=1, note="photo_log1e-2, training seed 1"),
+    Recipe("photo_log3e-2", PHOTO_RANGE01, log_l2(3e-2), note="photo scenes, range01, log_l2 floor 3e-2"),
 )}
 
 
@@ -85,18 +91,24 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def build_data(out: Path, recipe: Recipe) -> Path:
+def build_data(out: Path, recipe: Recipe, media: Path = Path("media")) -> Path:
     from harmonizer.data.build import build_dataset
 
     folder = out / recipe.data_key()
+    options = dict(recipe.data)
+    if options.get("source") == "photo":
+        from bench.media import media_files
+
+        photos = media_files(media, "training_photo")
+        options["photos"] = [str(photos[k]) for k in sorted(photos)]
     tick = time.perf_counter()
     build_dataset(folder, clips=CLIPS, size=SIZE, seed=SEED, split_fractions=SPLITS, workers=1, progress=False,
-                  **recipe.data)
+                  **options)
     log(f"data {folder.name}: {time.perf_counter() - tick:.0f} s")
     return folder
 
 
-def train_one(out: Path, recipe: Recipe) -> Path:
+def train_one(out: Path, recipe: Recipe, media: Path = Path("media")) -> Path:
     from harmonizer.config import get_config
     from harmonizer.train import train
 
@@ -104,7 +116,7 @@ def train_one(out: Path, recipe: Recipe) -> Path:
     if (run / "summary.json").exists():
         log(f"{recipe.name}: already trained")
         return run
-    data = build_data(out, recipe)
+    data = build_data(out, recipe, media)
     config = get_config("quick", recipe.variant, seed=recipe.seed, **{**COMMON_OVERRIDES, **recipe.overrides})
     tick = time.perf_counter()
     train(config, data, run, progress=False, tensorboard=False)
@@ -202,6 +214,7 @@ def main(argv=None) -> int:
     t = sub.add_parser("train")
     t.add_argument("--out", required=True)
     t.add_argument("--only", default=None, help="comma-separated recipe names (default: all)")
+    t.add_argument("--media", default="media", help="bench.media folder (photo recipes read its training photos)")
     for name in ("score", "report"):
         c = sub.add_parser(name)
         c.add_argument("--out", required=True)
@@ -218,7 +231,7 @@ def main(argv=None) -> int:
         torch.set_num_threads(1)
         names = args.only.split(",") if args.only else list(RECIPES)
         for name in names:
-            train_one(out, RECIPES[name])
+            train_one(out, RECIPES[name], Path(args.media))
     elif args.command == "score":
         import torch
 

@@ -76,6 +76,7 @@ class DatasetPlan:
     split_fractions: dict | None = None  # None: the paper's 29,818 / 1,000 / 2,520 proportions
     workers: int | None = None  # build processes (None: one per CPU); 1 avoids process start-up in tests
     options: dict = field(default_factory=dict)  # extra build_dataset options (e.g. scenes)
+    source: str = "procedural"  # or "photo": photo scenes from the fetched media's training photos (--media)
 
 
 @dataclass(frozen=True)
@@ -150,8 +151,9 @@ class ProfilePlan:
 
     @property
     def needs_media(self) -> bool:
-        """Whether a step reads the fetched media folder (real-world composites or the real set)."""
-        return self.realworld.source == "media" or self.realset is not None
+        """Whether a step reads the fetched media folder (real-world composites, the real set, photo scenes)."""
+        return (self.realworld.source == "media" or self.realset is not None
+                or any(d.source == "photo" for d in self.datasets))
 
     def method(self, label: str) -> MethodPlan:
         return next(m for m in self.methods if m.label == label)
@@ -203,9 +205,11 @@ METHODS: tuple[MethodPlan, ...] = (
 
 
 def _datasets(clips: int, size: int, scenes: int, seed: int, fractions: dict | None,
-              workers: int | None = None, disharmony: dict | None = None) -> tuple[DatasetPlan, ...]:
-    """``disharmony``: build_dataset colour options shared by the three datasets (e.g. strength_range)."""
-    common = dict(split_fractions=fractions, workers=workers)
+              workers: int | None = None, disharmony: dict | None = None,
+              source: str = "procedural") -> tuple[DatasetPlan, ...]:
+    """``disharmony``: build_dataset colour options shared by the three datasets (e.g. strength_range);
+    ``source``: their scenes, procedural or photo."""
+    common = dict(split_fractions=fractions, workers=workers, source=source)
     d = dict(disharmony or {})
     return (
         DatasetPlan("dancing", "dancing", clips, size, seed=seed, options=d, **common),

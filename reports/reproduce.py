@@ -87,9 +87,10 @@ def build_steps(plan: ProfilePlan, *, rankings: str | None = None, pairwise: str
         raise OptionError(f"profile {plan.profile} builds its real-world sets from real footage: "
                           "run python -m bench.media fetch --out media/ and pass --media media/")
     out: list[Step] = []
-    for ds in plan.datasets:
-        out.append(Step(f"data_{ds.name}", steps.build_dataset_step, asdict(ds)))
     real = {"media": media["dir"], "media_manifest_sha256": media["manifest_sha256"]} if plan.needs_media else {}
+    for ds in plan.datasets:
+        photo_media = real if ds.source == "photo" else {}  # photo scenes read the media's training photos
+        out.append(Step(f"data_{ds.name}", steps.build_dataset_step, {**asdict(ds), **photo_media}))
     out.append(Step("data_realworld", steps.build_realworld_step,
                     {**asdict(plan.realworld), **(real if plan.realworld.source == "media" else {})}))
     if plan.realset is not None:

@@ -37,14 +37,28 @@ def run_dir_of(ctx: StepContext, train_name: str) -> Path:
 
 # ------------------------------------------------------------------ datasets
 def build_dataset_step(ctx: StepContext) -> dict:
+    """A Dancing dataset: procedural scenes, or (``source="photo"``) photo scenes from the fetched media's
+    training photos (``bench.media`` kind ``training_photo``)."""
     from harmonizer.data.build import build_dataset
 
     c = ctx.config
+    source = c.get("source", "procedural")
+    options = dict(c.get("options", {}))
+    info = {}
+    if source == "photo":
+        from bench.media import media_files
+
+        photos = media_files(c["media"], "training_photo")
+        if not photos:
+            raise FileNotFoundError(f"{c['media']}: the media manifest lists no training photos; run python -m "
+                                    f"bench.media fetch --out {c['media']} (they come from Debian's opencv-doc)")
+        options["photos"] = [str(photos[k]) for k in sorted(photos)]
+        info["photos"] = sorted(p.name for p in photos.values())
     out = ctx.out_dir / "data"  # build_dataset resumes: clips already on disk are kept
-    build_dataset(out, source="procedural", clips=c["clips"], size=c["size"], frames=c["frames"],
+    build_dataset(out, source=source, clips=c["clips"], size=c["size"], frames=c["frames"],
                   seed=c["seed"], style=c["style"], split_fractions=c.get("split_fractions"),
-                  workers=c.get("workers"), progress=ctx.progress, **c.get("options", {}))
-    return {"data_dir": str(out)}
+                  workers=c.get("workers"), progress=ctx.progress, **options)
+    return {"data_dir": str(out), "source": source, **info}
 
 
 def build_realworld_step(ctx: StepContext) -> dict:

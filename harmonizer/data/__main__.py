@@ -3,6 +3,7 @@
 Examples::
 
     python -m harmonizer.data build --source procedural --out data/dancing --clips 2000 --size 64
+    python -m harmonizer.data build --source photo --photos media/opencv-doc --out data/photo --clips 2000 --size 64
     python -m harmonizer.data build --source folder --images photos/ --masks masks/ --out data/f --clips 100
     python -m harmonizer.data build --source coco --coco-json instances.json --coco-images imgs/ --out data/c \\
         --clips 33338 --size 512 --shard 3/16
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--strength-range", type=float, nargs=2, default=None, metavar=("LO", "HI"),
                    help="draw each train/val clip's strength uniformly in [LO, HI] instead of --strength "
                         "(a training recipe: the test split keeps --strength)")
+    b.add_argument("--photos", help="photo source: folder of real photos (backgrounds and figure textures)")
     b.add_argument("--images", help="folder source: image folder")
     b.add_argument("--masks", help="folder source: mask folder (0/255 PNGs, same stems)")
     b.add_argument("--coco-json", help="coco source: instances JSON")
@@ -59,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _source_options(args) -> dict:
-    needed = {"folder": ("images", "masks"), "coco": ("coco_json", "coco_images")}.get(args.source, ())
+    needed = {"folder": ("images", "masks"), "coco": ("coco_json", "coco_images"),
+              "photo": ("photos",)}.get(args.source, ())
     missing = [f"--{k.replace('_', '-')}" for k in needed if getattr(args, k) is None]
     if missing:
         raise SystemExit(f"--source {args.source} needs {' and '.join(missing)}")
@@ -74,7 +77,7 @@ def main(argv=None):
     if args.command == "build":
         # a user's folder is refused; a dataset folder is marked (shards write it at once: files not tracked)
         mark_dir(args.out, kind="dataset", legacy=(DATASET_INFO,),
-                 inputs=[args.images, args.masks, args.coco_json, args.coco_images, *args.luts])
+                 inputs=[args.images, args.masks, args.coco_json, args.coco_images, args.photos, *args.luts])
         out = build_dataset(args.out, source=args.source, clips=args.clips, size=args.size, frames=args.frames,
                             seed=args.seed, style=args.style, scenes=args.scenes, workers=args.workers,
                             shard=args.shard, luts=args.luts, p_transfer=args.p_transfer, strength=args.strength,

@@ -84,10 +84,12 @@ def parse_shard(shard) -> tuple[int, int]:
 
 def make_source(source: str, seed: int, source_options: dict):
     options = dict(source_options)
-    if source == "procedural":
+    if source in ("procedural", "photo"):
         options.setdefault("seed", seed)
-    for key in ("images", "masks", "coco_json", "coco_images"):  # paths recorded absolute
-        if options.get(key) is not None:
+    for key in ("images", "masks", "coco_json", "coco_images", "photos"):  # paths recorded absolute
+        if isinstance(options.get(key), (list, tuple)):
+            options[key] = [str(Path(p).resolve()) for p in options[key]]
+        elif options.get(key) is not None:
             options[key] = str(Path(options[key]).resolve())
     return get_source(source, **options)
 

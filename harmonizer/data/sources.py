@@ -7,6 +7,8 @@ with one foreground mask.  ``get_source(name, **options)`` builds one:
 
 * ``procedural`` (default; no files) — :mod:`harmonizer.data.procedural` scenes, sample ``k``
   drawn from ``default_rng([seed, k, ...])``.
+* ``photo`` — :mod:`harmonizer.data.photo` scenes: background and figure texture are two crops of one of
+  the real photos in ``photos`` (a folder; no masks needed), sample ``k`` drawn from ``default_rng([seed, k, ...])``.
 * ``folder`` — ``images/`` and ``masks/`` with matching file stems (masks 0/255 PNG).
 * ``coco`` — a COCO instances JSON (pycocotools): category person, instances whose area
   is ≥ ``min_area`` (10 %) of the image, one foreground per sample.
@@ -27,10 +29,13 @@ import cv2
 import numpy as np
 
 from .format import DatasetFormatError, read_image, read_mask
+from .photo import photo_scene
 from .procedural import scene
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 PROCEDURAL_TAG = 0x5CE7E  # separates scene draws from clip draws made with the same (seed, index)
+PHOTO_TAG = 0x9407  # likewise for photo scenes
+PHOTO_MAX_SIDE = 8  # photos are shrunk once so their shorter side is at most this many times the clip size
 
 
 @dataclass
@@ -76,6 +81,62 @@ class ProceduralSource:
         rng = np.random.default_rng([self.seed, int(index), PROCEDURAL_TAG])
         sc = scene(rng, size, detail=self.detail, min_area=self.min_area)
         return Sample(sc.image, sc.mask, {"scene": sc.meta})
+
+
+class PhotoSource:
+    """Photo scenes (:mod:`harmonizer.data.photo`) from real photos: ``photos`` is a folder (every image file in
+    it, in name order) or a list of image files (in the order given)."""
+
+    name = "photo"
+
+    def __init__(self, photos, seed: int = 0, detail: float = 1.0, min_area: float = 0.1, count: int = 2**31 - 1):
+        if not 0 <= min_area < 0.5:
+            raise ValueError(f"photo min_area must be in [0, 0.5), got {min_area}")
+        if isinstance(photos, (str, Path)):
+            self.photos = str(photos)
+            folder = Path(photos)
+            if not folder.is_dir():
+                raise DatasetFormatError(f"photo source: {folder} is not a directory")
+            self.paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            if not self.paths:
+                raise DatasetFormatError(f"photo source: no images ({', '.join(IMAGE_SUFFIXES)}) in {folder}")
+        else:
+            self.photos = [str(p) for p in photos]
+            self.paths = [Path(p) for p in self.photos]
+            if not self.paths:
+                raise DatasetFormatError("photo source: the list of photos is empty")
+            for path in self.paths:
+                if not path.is_file():
+                    raise DatasetFormatError(f"photo source: photo {path} does not exist")
+        self.seed, self.detail, self.min_area, self.count = int(seed), float(detail), float(min_area), int(count)
+        self._cache: dict[tuple[int, int], np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return self.count
+
+    def options(self) -> dict:
+        from harmonizer.digest import file_digest  # the photos' contents are part of the dataset's identity
+
+        return {"photos": self.photos, "seed": self.seed, "detail": self.detail, "min_area": self.min_area,
+                "photo_files": {p.name: file_digest(p) for p in self.paths}}
+
+    def photo(self, which: int, size: int) -> np.ndarray:
+        """Photo ``which``, shrunk (area filter) so its shorter side is at most PHOTO_MAX_SIDE × ``size``."""
+        key = (which, size)
+        if key not in self._cache:
+            image = read_image(self.paths[which]).astype(np.float32) / 255.0
+            scale = PHOTO_MAX_SIDE * size / min(image.shape[:2])
+            if scale < 1:
+                image = cv2.resize(image, (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))),
+                                   interpolation=cv2.INTER_AREA)
+            self._cache[key] = image
+        return self._cache[key]
+
+    def sample(self, index: int, size: int) -> Sample:
+        rng = np.random.default_rng([self.seed, int(index), PHOTO_TAG])
+        which = int(rng.integers(len(self.paths)))
+        sc = photo_scene(rng, self.photo(which, size), size, detail=self.detail, min_area=self.min_area)
+        return Sample(sc.image, sc.mask, {"scene": {"photo": self.paths[which].name, **sc.meta}})
 
 
 class FolderSource:
@@ -169,7 +230,7 @@ class CocoSource:
         return Sample(img, m, {"image": info["file_name"], "annotation": int(ann["id"])})
 
 
-SOURCES = {"procedural": ProceduralSource, "folder": FolderSource, "coco": CocoSource}
+SOURCES = {"procedural": ProceduralSource, "photo": PhotoSource, "folder": FolderSource, "coco": CocoSource}
 
 
 def get_source(name: str = "procedural", **options):

@@ -118,7 +118,7 @@ def test_coco_without_usable_person_names_the_file(tmp_path):
 
 
 def test_unknown_source_lists_the_known_ones():
-    with pytest.raises(ValueError, match="procedural, folder, coco"):
+    with pytest.raises(ValueError, match="procedural, photo, folder, coco"):
         get_source("imagenet")
 
 

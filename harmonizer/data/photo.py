@@ -1,0 +1,55 @@
+"""Photo scenes: Dancing scenes made of real-photo pixels, without any object mask (source ``photo``).
+
+A scene is two square crops of one real photo: the background, and the texture that fills the silhouette of
+a procedural figure (:func:`harmonizer.data.procedural.figure`, its mask only) pasted on it; one shared scene
+illumination (:func:`harmonizer.data.procedural.illumination`) is applied to both, as in the procedural scenes.
+The ground truth is harmonious in the way that can be inferred from the scene — foreground and background come
+from the same camera, white balance, exposure and tone rendering of one real photograph — while the figure's own
+colours are real surface colours, not a procedural palette.
+
+Why (benchmarks/RESULTS-real-recipe.md, third round): a model trained on procedural figures learns the
+procedural palette's priors and corrects little on real people (+0.17 dB foreground PSNR on the real set's
+validation part); the same training on photo scenes corrects more (+0.54 dB).  The texture is a crop of the
+*same* photo taken elsewhere, not the pixels under the silhouette: recolouring a photo's own region teaches the
+model to copy the surroundings' statistics onto the foreground, which hurts real objects (docs/media.md).
+
+Crops: the background window is 30–90 % of the photo's shorter side, the texture window 15–50 % (finer
+texture, like clothing seen from afar), each placed uniformly and mirrored with probability ½, resampled with
+area averaging.  All draws come from the generator passed in.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .procedural import Scene, apply_illumination, figure, illumination
+
+BACKGROUND_WINDOW = (0.3, 0.9)  # crop side as a fraction of the photo's shorter side
+TEXTURE_WINDOW = (0.15, 0.5)
+
+
+def photo_crop(rng: np.random.Generator, photo: np.ndarray, size: tuple[int, int],
+               window: tuple[float, float]) -> tuple[np.ndarray, dict]:
+    """A square window of ``photo`` (side drawn in ``window`` × its shorter side), resampled to ``size`` = (H, W)
+    and mirrored with probability ½.  ``(crop, params)`` with params ``x``, ``y``, ``side``, ``mirror``."""
+    h, w = photo.shape[:2]
+    side = max(1, int(round(rng.uniform(*window) * min(h, w))))
+    y, x = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
+    mirror = bool(rng.random() < 0.5)
+    crop = cv2.resize(photo[y:y + side, x:x + side], (size[1], size[0]), interpolation=cv2.INTER_AREA)
+    if mirror:
+        crop = crop[:, ::-1]
+    return np.ascontiguousarray(crop, np.float32), {"x": x, "y": y, "side": side, "mirror": mirror}
+
+
+def photo_scene(rng: np.random.Generator, photo: np.ndarray, size: int | tuple[int, int], *, detail: float = 1.0,
+                min_area: float = 0.1) -> Scene:
+    """One photo scene from ``photo`` (H×W×3 float32 in [0, 1]); see the module docstring."""
+    h, w = (size, size) if isinstance(size, int) else size
+    background, bg_crop = photo_crop(rng, photo, (h, w), BACKGROUND_WINDOW)
+    texture, tex_crop = photo_crop(rng, photo, (h, w), TEXTURE_WINDOW)
+    _, mask, fig_meta = figure(rng, h, w, detail=detail, min_area=min_area)
+    light = illumination(rng)
+    image = apply_illumination(np.where(mask[..., None], texture, background), light)
+    return Scene(image=np.ascontiguousarray(image, np.float32), mask=mask,
+                 meta={"illumination": light, "background_crop": bg_crop, "texture_crop": tex_crop, **fig_meta})

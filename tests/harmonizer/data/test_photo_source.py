@@ -1,0 +1,116 @@
+"""The photo source: backgrounds and figure textures cropped from real photos (tiny photos written by the test)."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from harmonizer.data import photo as photo_mod
+from harmonizer.data.build import build_dataset
+from harmonizer.data.format import DatasetFormatError, read_manifest
+from harmonizer.data.sources import get_source
+
+RED, BLUE = (30, 30, 200), (200, 40, 20)  # BGR as cv2 writes them
+
+
+def _constant_photos(folder, h=90, w=120):
+    folder.mkdir()
+    for name, bgr in (("red.png", RED), ("blue.png", BLUE)):
+        cv2.imwrite(str(folder / name), np.full((h, w, 3), bgr, np.uint8))
+    return folder
+
+
+def test_each_scene_takes_background_and_figure_from_one_photo(tmp_path):
+    """Two one-colour photos: a scene mixing them would show two colours; every scene shows exactly one, and the
+    figure covers a sensible area."""
+    source = get_source("photo", photos=str(_constant_photos(tmp_path / "p")))
+    seen = set()
+    for index in range(12):
+        sample = source.sample(index, 32)
+        flat = sample.image.reshape(-1, 3)
+        assert np.ptp(flat, axis=0).max() < 1e-6, f"scene {index} mixes photos"
+        assert 0.1 <= sample.mask.mean() <= 0.6
+        seen.add(sample.meta["scene"]["photo"])
+        assert sample.image.shape == (32, 32, 3) and sample.image.dtype == np.float32
+    assert seen == {"red.png", "blue.png"}  # both photos are drawn
+
+
+def test_crops_follow_the_recorded_windows(tmp_path, monkeypatch):
+    """A photo whose value is its column index / width, without the scene illumination: background pixels lie in
+    the recorded window's column range and rise left to right unless the crop is mirrored."""
+    monkeypatch.setattr(photo_mod, "illumination", lambda rng: {"temperature": 0.0, "tint": 0.0, "exposure": 0.0})
+    w = 200
+    ramp = np.tile((np.arange(w, dtype=np.float32) / w)[None, :, None], (150, 1, 3))
+    rng = np.random.default_rng(3)
+    for _ in range(6):
+        scene = photo_mod.photo_scene(rng, ramp, 32)
+        crop = scene.meta["background_crop"]
+        lo, hi = crop["x"] / w, (crop["x"] + crop["side"]) / w
+        bg = np.where(scene.mask[..., None], np.nan, scene.image)[..., 0]
+        assert np.nanmin(bg) >= lo - 1e-6 and np.nanmax(bg) <= hi + 1e-6
+        columns = np.nanmean(np.where(np.isnan(bg), np.nan, bg), axis=0)
+        columns = columns[~np.isnan(columns)]
+        rising = columns[-1] > columns[0]
+        assert rising != crop["mirror"]
+
+
+def test_same_seed_and_index_give_the_same_scene(tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    cv2.imwrite(str(folder / "noise.png"), rng.integers(0, 256, (80, 100, 3), dtype=np.uint8))
+    a, b = get_source("photo", photos=str(folder), seed=5), get_source("photo", photos=str(folder), seed=5)
+    assert np.array_equal(a.sample(7, 24).image, b.sample(7, 24).image)
+    assert not np.array_equal(a.sample(7, 24).image, a.sample(8, 24).image)
+    assert not np.array_equal(a.sample(7, 24).image, get_source("photo", photos=str(folder), seed=6).sample(7, 24).image)
+
+
+def test_large_photos_are_shrunk_once_to_a_multiple_of_the_clip_size(tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "big.png"), np.full((800, 1000, 3), 128, np.uint8))
+    source = get_source("photo", photos=str(folder))
+    source.sample(0, 16)
+    (image,) = source._cache.values()
+    assert min(image.shape[:2]) == 8 * 16 and image.shape[1] == 160
+
+
+def test_bad_photo_folders_name_the_folder_or_file(tmp_path):
+    with pytest.raises(DatasetFormatError, match="nowhere"):
+        get_source("photo", photos=str(tmp_path / "nowhere"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("no photos here")
+    with pytest.raises(DatasetFormatError, match="no images.*empty"):
+        get_source("photo", photos=str(empty))
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "bad.jpg").write_bytes(b"not a jpeg")
+    with pytest.raises(DatasetFormatError, match="bad.jpg"):
+        get_source("photo", photos=str(broken)).sample(0, 16)
+
+
+def test_dataset_from_photos_records_each_photo_digest(tmp_path):
+    photos = _constant_photos(tmp_path / "p")
+    out = build_dataset(tmp_path / "d", source="photo", photos=str(photos), clips=4, size=24, seed=1,
+                        split_fractions={"train": 0.5, "val": 0.25, "test": 0.25}, workers=1, progress=False)
+    info = json.loads((out / "dataset.json").read_text())
+    assert info["source"] == "photo"
+    expected = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in photos.iterdir()}
+    assert info["source_options"]["photo_files"] == expected
+    assert len(read_manifest(out)) == 4
+
+
+def test_a_list_of_photo_files_is_used_as_given_and_a_missing_one_is_named(tmp_path):
+    photos = _constant_photos(tmp_path / "p")
+    only_red = get_source("photo", photos=[str(photos / "red.png")])
+    assert {only_red.sample(i, 16).meta["scene"]["photo"] for i in range(6)} == {"red.png"}
+    red = np.array(RED[::-1], np.float32) / 255  # RGB; the shared illumination only scales channels
+    sample = only_red.sample(0, 16).image[0, 0]
+    assert sample[0] > sample[2]  # still red after the mild scene illumination
+    assert abs(float(red[0]) - float(sample[0])) < 0.5
+    with pytest.raises(DatasetFormatError, match="gone.png"):
+        get_source("photo", photos=[str(photos / "red.png"), str(photos / "gone.png")])
