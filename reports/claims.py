@@ -138,9 +138,8 @@ def render_claims_markdown(table: pd.DataFrame, ctx: ReportContext) -> str:
         lines.append(f"SIMULATED user-study claims ({len(simulated)}, not counted above): "
                      f"{verdict_counts(simulated.claim_verdict)}.  ")
     lines += ["", f"Profile: {ctx.profile}. Data: {ctx.data}.  "]
-    if ctx.scaled_down:
-        lines.append(f"The {ctx.profile} profile is scaled down from the paper (small images, short training, "
-                     "procedural data): verdicts are about directions on this data, not absolute values.  ")
+    if ctx.scale_note:
+        lines.append(ctx.scale_note + "  Verdicts are about directions on this data.  ")
     if ctx.study:
         lines.append(f"User studies: {ctx.study}.  ")
     lines += ["Each comparison is the paired difference a − b over the clips both methods were scored on "

@@ -148,9 +148,8 @@ def report_step(ctx: StepContext) -> dict:
     claims = write_claims(out, comparisons, rctx)
     figs = render_figures(ctx.root, out / "figures", ctx)
     index = [f"# Reproduction report — profile {rctx.profile}", "", f"Data: {rctx.data}.", ""]
-    if rctx.scaled_down:
-        index.append(f"The {rctx.profile} profile is scaled down from the paper (small images, short training, "
-                     "procedural training data), so absolute numbers differ from the paper's: compare directions.\n")
+    if rctx.scale_note:
+        index.append(rctx.scale_note + "\n")
     index.append(f"User studies: {study}.\n")
     for table_id, paths in tables.items():
         index.append(paths["md"].read_text())

@@ -131,7 +131,8 @@ def build_steps(plan: ProfilePlan, *, rankings: str | None = None, pairwise: str
     out.append(Step("samples", steps.samples_step,
                     {"clips": plan.figure_clips, "methods": figure_methods, "seed": plan.seed},
                     ("data_dancing", "data_realworld", *[f"train_{r}" for r in runs])))
-    data = (f"procedural 'Dancing' synthetic test split ({plan.datasets[0].clips} clips built, "
+    scenes = {"procedural": "procedural", "photo": "photo-scene"}.get(plan.datasets[0].source, plan.datasets[0].source)
+    data = (f"{scenes} 'Dancing' synthetic test split ({plan.datasets[0].clips} clips built, "
             f"{plan.max_test_clips or 'all'} test clips scored, {plan.datasets[0].size}², gt flow) and "
             f"{realworld_description(plan, media)}; {plan.description}")
     report_config = {"profile": plan.profile, "data": data, "trainings": [t.name for t in plan.trainings],

@@ -37,6 +37,15 @@ class ReportContext:
     def simulated_study(self) -> bool:
         return bool(self.simulated_sources)
 
+    @property
+    def scale_note(self) -> str:
+        """The one sentence every table, claim list and report index gives a scaled-down profile ("" for paper)."""
+        if not self.scaled_down:
+            return ""
+        return (f"The {self.profile} profile is scaled down from the paper (small images, short training, synthetic "
+                "training data — procedural or photo scenes, not COCO people): absolute numbers differ from the "
+                "paper's; compare directions.")
+
 
 def metric_directions(metrics: list[str]) -> dict[str, bool]:
     """``higher_is_better`` of each bench metric, read from bench's METRICS registry."""
@@ -135,9 +144,8 @@ def _ours_text(cell: dict) -> str:
 
 def _preamble(spec: TableSpec, ctx: ReportContext) -> list[str]:
     lines = [f"Profile: {ctx.profile}. Data: {ctx.data}."] + ([spec.notes] if spec.notes else [])
-    if ctx.scaled_down:
-        lines.append(f"The {ctx.profile} profile is scaled down from the paper (small images, short training, "
-                     "procedural training data): absolute numbers differ from the paper's — compare directions.")
+    if ctx.scale_note:
+        lines.append(ctx.scale_note)
     lines.append("Cells: ours ± half-width of the 95% interval, then the paper's value. Best of ours per column "
                  "in bold (direction from bench's METRICS higher_is_better; P-L scores: higher is better).")
     scales = "; ".join(f"{c.header}: {c.scale}" for c in spec.columns)

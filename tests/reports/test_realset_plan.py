@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -64,7 +65,7 @@ def test_real_set_table_renders_notes_and_marks_an_unchanged_output_best(tmp_pat
     ctx = tables.ReportContext(profile="quick", data="hand-made test numbers")
     written = tables.write_tables(tmp_path, meas, ctx, tables={"R": TABLES["R"]})
     md = written["R"]["md"].read_text()
-    assert TABLES["R"].notes in md and "procedural training data" in md
+    assert TABLES["R"].notes in md and "synthetic training data" in md and "compare directions" in md
     cells = pd.read_csv(written["R"]["csv"])
     best = cells[cells.best.astype(bool)].set_index("column").method.to_dict()
     assert best["PSNR"] == "cut_and_paste" and best["PSNR untouched"] == "cut_and_paste"  # ∞ is the best PSNR
@@ -152,3 +153,34 @@ def test_real_footage_steps_build_and_score_the_report_parts(tmp_path, monkeypat
     psnr = untouched[untouched.metric == "psnr"].value
     assert (psnr == math.inf).all()  # cut-and-paste returns the harmonious input unchanged: output = gt
     assert (report[report.metric == "fpsnr"].value < math.inf).all()  # recoloured clips differ from their gt
+
+
+def test_quick_datasets_are_photo_scenes_read_from_the_media_training_photos(tmp_path):
+    """The quick plan's three datasets are photo scenes; their steps carry the media folder, and the step builds the
+    dataset from exactly the manifest's training photos (two tiny one-colour photos written here)."""
+    import cv2
+    import numpy as np
+
+    from reports.pipeline import StepContext
+    from reports.steps import build_dataset_step
+
+    plan = get_plan("quick")
+    assert {d.source for d in plan.datasets} == {"photo"} and plan.needs_media
+    media = fake_media(tmp_path / "media")
+    (media / "fake").mkdir()
+    manifest = json.loads((media / "manifest.json").read_text())
+    for name, bgr in (("red.png", (30, 30, 200)), ("green.png", (30, 200, 30))):
+        cv2.imwrite(str(media / "fake" / name), np.full((60, 80, 3), bgr, np.uint8))
+        manifest["items"].append({"file": f"fake/{name}", "kind": "training_photo", "package": "fakemedia",
+                                  "version": "0", "sha256": "e"})
+    cv2.imwrite(str(media / "fake" / "coffee.png"), np.full((60, 80, 3), (200, 30, 30), np.uint8))  # a still: unused
+    (media / "manifest.json").write_text(json.dumps(manifest))
+    steps = {s.name: s for s in build_steps(plan, media=media_record(media))}
+    config = steps["data_dancing"].config
+    assert config["source"] == "photo" and config["media"] == str(media.resolve())
+    config = {**config, "clips": 4, "size": 24, "workers": 1}
+    ctx = StepContext("data_dancing", tmp_path / "step", config, {}, tmp_path, False, progress=False)
+    info = build_dataset_step(ctx)
+    assert info["source"] == "photo" and info["photos"] == ["green.png", "red.png"]
+    built = json.loads((Path(info["data_dir"]) / "dataset.json").read_text())
+    assert set(built["source_options"]["photo_files"]) == {"green.png", "red.png"}  # the still is not a training photo
