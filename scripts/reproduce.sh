@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Main job: regenerate the paper's Tables I-IV on the embedded procedural data.
+# Main job: regenerate the paper's Tables I-IV on the embedded data and the registry media (real footage, photos).
 # Usage: scripts/reproduce.sh [--profile quick|tiny|paper] [--out DIR] [...]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
