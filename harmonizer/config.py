@@ -27,7 +27,8 @@ Profiles (docs/design.md):
   harmonious people 28.7 dB); weighting each sample by its inverse MSE (the mean-PSNR objective) makes it
   change only what it can correct (+0.17 dB, interval excluding 0; harmonious people 42 dB), at the cost of a
   smaller synthetic gain (+0.14 vs +0.73 dB over cut-and-paste).  ``--set loss.reconstruction=l2`` gives
-  the paper's loss back.
+  the paper's loss back.  (The quick reproduction also trains on photo scenes, ``harmonizer.data.photo``:
+  that is a data choice, made in reports.plan, not part of this config.)
 * ``paper`` — 512², 45 epochs, batch of one pair (the paper's setting), for a GPU.
 
 Variants (Tables II–IV of the paper; each is an override dict over ``full``, :data:`VARIANTS`):

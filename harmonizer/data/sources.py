@@ -8,7 +8,8 @@ with one foreground mask.  ``get_source(name, **options)`` builds one:
 * ``procedural`` (default; no files) — :mod:`harmonizer.data.procedural` scenes, sample ``k``
   drawn from ``default_rng([seed, k, ...])``.
 * ``photo`` — :mod:`harmonizer.data.photo` scenes: background and figure texture are two crops of one of
-  the real photos in ``photos`` (a folder; no masks needed), sample ``k`` drawn from ``default_rng([seed, k, ...])``.
+  the real photos in ``photos`` (a folder or a list of files; no masks needed), sample ``k`` drawn from
+  ``default_rng([seed, k, ...])``.
 * ``folder`` — ``images/`` and ``masks/`` with matching file stems (masks 0/255 PNG).
 * ``coco`` — a COCO instances JSON (pycocotools): category person, instances whose area
   is ≥ ``min_area`` (10 %) of the image, one foreground per sample.
@@ -108,6 +109,10 @@ class PhotoSource:
             for path in self.paths:
                 if not path.is_file():
                     raise DatasetFormatError(f"photo source: photo {path} does not exist")
+            names = [p.name for p in self.paths]
+            twice = sorted({n for n in names if names.count(n) > 1})
+            if twice:  # dataset.json records each photo by its file name
+                raise DatasetFormatError(f"photo source: two photos share the file name {', '.join(twice)}")
         self.seed, self.detail, self.min_area, self.count = int(seed), float(detail), float(min_area), int(count)
         self._cache: dict[tuple[int, int], np.ndarray] = {}
 
@@ -127,7 +132,8 @@ class PhotoSource:
             image = read_image(self.paths[which]).astype(np.float32) / 255.0
             scale = PHOTO_MAX_SIDE * size / min(image.shape[:2])
             if scale < 1:
-                image = cv2.resize(image, (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))),
+                h, w = image.shape[:2]
+                image = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))),
                                    interpolation=cv2.INTER_AREA)
             self._cache[key] = image
         return self._cache[key]

@@ -173,7 +173,8 @@ def test_quick_datasets_are_photo_scenes_read_from_the_media_training_photos(tmp
         cv2.imwrite(str(media / "fake" / name), np.full((60, 80, 3), bgr, np.uint8))
         manifest["items"].append({"file": f"fake/{name}", "kind": "training_photo", "package": "fakemedia",
                                   "version": "0", "sha256": "e"})
-    cv2.imwrite(str(media / "fake" / "coffee.png"), np.full((60, 80, 3), (200, 30, 30), np.uint8))  # a still: unused
+    still = np.full((60, 80, 3), (200, 30, 30), np.uint8)
+    cv2.imwrite(str(media / "fake" / "coffee.png"), still)  # a still of the real-world set: not a training photo
     (media / "manifest.json").write_text(json.dumps(manifest))
     steps = {s.name: s for s in build_steps(plan, media=media_record(media))}
     config = steps["data_dancing"].config

@@ -65,7 +65,8 @@ def test_same_seed_and_index_give_the_same_scene(tmp_path):
     a, b = get_source("photo", photos=str(folder), seed=5), get_source("photo", photos=str(folder), seed=5)
     assert np.array_equal(a.sample(7, 24).image, b.sample(7, 24).image)
     assert not np.array_equal(a.sample(7, 24).image, a.sample(8, 24).image)
-    assert not np.array_equal(a.sample(7, 24).image, get_source("photo", photos=str(folder), seed=6).sample(7, 24).image)
+    other_seed = get_source("photo", photos=str(folder), seed=6)
+    assert not np.array_equal(a.sample(7, 24).image, other_seed.sample(7, 24).image)
 
 
 def test_large_photos_are_shrunk_once_to_a_multiple_of_the_clip_size(tmp_path):
@@ -114,3 +115,7 @@ def test_a_list_of_photo_files_is_used_as_given_and_a_missing_one_is_named(tmp_p
     assert abs(float(red[0]) - float(sample[0])) < 0.5
     with pytest.raises(DatasetFormatError, match="gone.png"):
         get_source("photo", photos=[str(photos / "red.png"), str(photos / "gone.png")])
+    (tmp_path / "q").mkdir()
+    (tmp_path / "q" / "red.png").write_bytes((photos / "blue.png").read_bytes())
+    with pytest.raises(DatasetFormatError, match="share the file name red.png"):
+        get_source("photo", photos=[str(photos / "red.png"), str(tmp_path / "q" / "red.png")])
