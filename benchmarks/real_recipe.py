@@ -54,6 +54,7 @@ class Recipe:
 
 RANGE01 = {"strength_range": (0.0, 1.0)}
 PHOTO_RANGE01 = {"source": "photo", **RANGE01}  # photos: the media folder's training photos (--media)
+PHOTO_LIT_RANGE01 = {**PHOTO_RANGE01, "scene_light": True}  # the procedural scenes' random illumination on top
 
 
 def log_l2(floor: float, **overrides) -> dict:
@@ -80,10 +81,13 @@ RECIPES = {r.name: r for r in (
     Recipe("range01_log1e-2_seed1", RANGE01, log_l2(1e-2), seed=1,
            note="range01_log1e-2, training seed 1 (seed-to-seed spread)"),
     # third round: photo scenes (harmonizer.data source "photo": background and figure texture cropped from one of
-    # the media's training photos) instead of procedural scenes, same range and loss
-    Recipe("photo_log1e-2", PHOTO_RANGE01, log_l2(1e-2), note="photo scenes, range01, log_l2 floor 1e-2"),
-    Recipe("photo_log1e-2_seed1", PHOTO_RANGE01, log_l2(1e-2), seed=1, note="photo_log1e-2, training seed 1"),
-    Recipe("photo_log3e-2", PHOTO_RANGE01, log_l2(3e-2), note="photo scenes, range01, log_l2 floor 3e-2"),
+    # the media's training photos) instead of procedural scenes, same range and loss; first with the procedural
+    # scenes' random illumination on top, then (the choice) with the photo's own light only
+    Recipe("photo_log1e-2", PHOTO_LIT_RANGE01, log_l2(1e-2), note="photo scenes + scene light, range01, floor 1e-2"),
+    Recipe("photo_log1e-2_seed1", PHOTO_LIT_RANGE01, log_l2(1e-2), seed=1, note="photo_log1e-2, training seed 1"),
+    Recipe("photo_log3e-2", PHOTO_LIT_RANGE01, log_l2(3e-2), note="photo scenes + scene light, floor 3e-2"),
+    Recipe("photo_nolight_log1e-2", PHOTO_RANGE01, log_l2(1e-2), note="photo scenes, the photo's own light only"),
+    Recipe("photo_nolight_log1e-2_seed1", PHOTO_RANGE01, log_l2(1e-2), seed=1, note="photo_nolight, seed 1"),
 )}
 
 

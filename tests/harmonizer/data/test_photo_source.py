@@ -38,10 +38,9 @@ def test_each_scene_takes_background_and_figure_from_one_photo(tmp_path):
     assert seen == {"red.png", "blue.png"}  # both photos are drawn
 
 
-def test_crops_follow_the_recorded_windows(tmp_path, monkeypatch):
-    """A photo whose value is its column index / width, without the scene illumination: background pixels lie in
-    the recorded window's column range and rise left to right unless the crop is mirrored."""
-    monkeypatch.setattr(photo_mod, "illumination", lambda rng: {"temperature": 0.0, "tint": 0.0, "exposure": 0.0})
+def test_crops_follow_the_recorded_windows():
+    """A photo whose value is its column index / width: background pixels lie in the recorded window's column range
+    and rise left to right unless the crop is mirrored."""
     w = 200
     ramp = np.tile((np.arange(w, dtype=np.float32) / w)[None, :, None], (150, 1, 3))
     rng = np.random.default_rng(3)
@@ -109,13 +108,24 @@ def test_a_list_of_photo_files_is_used_as_given_and_a_missing_one_is_named(tmp_p
     photos = _constant_photos(tmp_path / "p")
     only_red = get_source("photo", photos=[str(photos / "red.png")])
     assert {only_red.sample(i, 16).meta["scene"]["photo"] for i in range(6)} == {"red.png"}
-    red = np.array(RED[::-1], np.float32) / 255  # RGB; the shared illumination only scales channels
-    sample = only_red.sample(0, 16).image[0, 0]
-    assert sample[0] > sample[2]  # still red after the mild scene illumination
-    assert abs(float(red[0]) - float(sample[0])) < 0.5
+    red = np.array(RED[::-1], np.float32) / 255  # RGB
+    assert np.allclose(only_red.sample(0, 16).image, red, atol=1e-6)  # the photo's own pixels, no added light
     with pytest.raises(DatasetFormatError, match="gone.png"):
         get_source("photo", photos=[str(photos / "red.png"), str(photos / "gone.png")])
     (tmp_path / "q").mkdir()
     (tmp_path / "q" / "red.png").write_bytes((photos / "blue.png").read_bytes())
     with pytest.raises(DatasetFormatError, match="share the file name red.png"):
         get_source("photo", photos=[str(photos / "red.png"), str(tmp_path / "q" / "red.png")])
+
+
+def test_scene_light_adds_one_shared_cast_to_the_whole_scene(tmp_path):
+    """``scene_light=True``: the procedural scenes' random illumination on top of the photo — one cast shared by
+    figure and background (a one-colour photo stays one colour), not the photo's colour, and recorded."""
+    photos = _constant_photos(tmp_path / "p")
+    lit = get_source("photo", photos=[str(photos / "red.png")], scene_light=True)
+    assert lit.options()["scene_light"] is True
+    sample = lit.sample(0, 16)
+    red = np.array(RED[::-1], np.float32) / 255
+    assert np.ptp(sample.image.reshape(-1, 3), axis=0).max() < 1e-6
+    assert not np.allclose(sample.image[0, 0], red, atol=1e-3)
+    assert set(sample.meta["scene"]["illumination"]) == {"temperature", "tint", "exposure"}
