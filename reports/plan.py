@@ -319,11 +319,11 @@ def _profile_plan(profile: str) -> ProfilePlan:
             # profile as it is (400 fp32 steps, cosine lr) — no step override.
             # Data recipe (chosen on the real set's validation part, never its report part;
             # benchmarks/RESULTS-real-recipe.md): photo scenes (harmonizer.data source "photo": background and
-            # figure texture cropped from one of the media's 19 training photos) instead of procedural scenes, and
-            # each train/val clip's colour-change strength drawn uniformly in [0, 1] (the test split keeps strength
-            # 1, harmonizer.data.clips.ClipConfig); with the quick profile's log_l2 loss (harmonizer.config) the
-            # full model then corrects real people by +0.54 dB foreground PSNR (procedural scenes: +0.17) and passes
-            # harmonious footage nearly unchanged.
+            # figure texture cropped from one of the media's 19 training photos, the photo's own light) instead of
+            # procedural scenes, and each train/val clip's colour-change strength drawn uniformly in [0, 1] (the
+            # test split keeps strength 1, harmonizer.data.clips.ClipConfig); with the quick profile's log_l2 loss
+            # (harmonizer.config) the full model then corrects real people by +0.62 dB foreground PSNR on
+            # validation (procedural scenes: +0.17) and passes harmonious footage nearly unchanged.
             profile="quick", datasets=_datasets(clips=2000, size=64, scenes=4, seed=0,
                                                       fractions={"train": 0.8, "val": 0.05, "test": 0.15},
                                                       disharmony={"strength_range": (0.0, 1.0)}, source="photo"),

@@ -11,14 +11,15 @@ light is real, and the extra cast made the model correct real people less (valid
 
 Why (benchmarks/RESULTS-real-recipe.md, third round): a model trained on procedural figures learns the
 procedural palette's priors and corrects little on real people (+0.17 dB foreground PSNR on the real set's
-validation part); the same training on photo scenes corrects more (+0.54 dB).  The texture is a crop of the
+validation part); the same training on photo scenes corrects more (+0.62 dB).  The texture is a crop of the
 *same* photo taken elsewhere, not the pixels under the silhouette: recolouring a photo's own region teaches the
 model to copy the surroundings' statistics onto the foreground, which hurts real objects (docs/media.md).
 
 Crops: the background window is 30–90 % of the photo's shorter side, the texture window 15–50 % (finer
 texture, like clothing seen from afar), each placed uniformly and mirrored with probability ½, resampled with
 area averaging.  Measured on the real set's validation part: a texture window as large as the background's
-(30–90 %) brings back the copy-the-surroundings failure (−0.46 dB), a smaller one (5–25 %) helps less (+0.31 dB).
+(30–90 %) brings back the copy-the-surroundings failure (−0.46 dB), a smaller one (5–25 %) helps less (+0.31 dB;
+both against +0.48 dB for 15–50 %, all with ``scene_light``).
 All draws come from the generator passed in.
 """
 from __future__ import annotations
