@@ -259,6 +259,16 @@ def media_files(media: str | Path, kind: str | None = None) -> dict[str, Path]:
     return found
 
 
+def training_photos(media: str | Path) -> list[Path]:
+    """The manifest's ``training_photo`` files, sorted by file stem (the photo scenes of the training data,
+    ``harmonizer.data`` source ``photo``); a manifest without any is one clear line saying how to fetch them."""
+    photos = media_files(media, "training_photo")
+    if not photos:
+        raise MediaError(f"bench.media: {Path(media) / 'manifest.json'} lists no training photos; run python -m "
+                         f"bench.media fetch --out {media} (they come from Debian's opencv-doc)")
+    return [photos[k] for k in sorted(photos)]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.media", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)

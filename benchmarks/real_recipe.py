@@ -101,10 +101,9 @@ def build_data(out: Path, recipe: Recipe, media: Path = Path("media")) -> Path:
     folder = out / recipe.data_key()
     options = dict(recipe.data)
     if options.get("source") == "photo":
-        from bench.media import media_files
+        from bench.media import training_photos
 
-        photos = media_files(media, "training_photo")
-        options["photos"] = [str(photos[k]) for k in sorted(photos)]
+        options["photos"] = [str(p) for p in training_photos(media)]
     tick = time.perf_counter()
     build_dataset(folder, clips=CLIPS, size=SIZE, seed=SEED, split_fractions=SPLITS, workers=1, progress=False,
                   **options)

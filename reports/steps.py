@@ -46,14 +46,11 @@ def build_dataset_step(ctx: StepContext) -> dict:
     options = dict(c.get("options", {}))
     info = {}
     if source == "photo":
-        from bench.media import media_files
+        from bench.media import training_photos
 
-        photos = media_files(c["media"], "training_photo")
-        if not photos:
-            raise FileNotFoundError(f"{c['media']}: the media manifest lists no training photos; run python -m "
-                                    f"bench.media fetch --out {c['media']} (they come from Debian's opencv-doc)")
-        options["photos"] = [str(photos[k]) for k in sorted(photos)]
-        info["photos"] = sorted(p.name for p in photos.values())
+        photos = training_photos(c["media"])
+        options["photos"] = [str(p) for p in photos]
+        info["photos"] = sorted(p.name for p in photos)
     out = ctx.out_dir / "data"  # build_dataset resumes: clips already on disk are kept
     build_dataset(out, source=source, clips=c["clips"], size=c["size"], frames=c["frames"],
                   seed=c["seed"], style=c["style"], split_fractions=c.get("split_fractions"),

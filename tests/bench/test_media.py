@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bench import media
-from bench.media import MediaError, MediaPackage, fetch, load_manifest, media_files
+from bench.media import MediaError, MediaPackage, fetch, load_manifest, media_files, training_photos
 from tests.bench.fake_media import make_fake_media
 
 
@@ -85,3 +85,21 @@ def test_debian_licence_is_the_files_star_stanza():
 def test_reading_an_unfetched_folder_says_how_to_fetch(tmp_path):
     with pytest.raises(MediaError, match="python -m bench.media fetch --out"):
         load_manifest(tmp_path)
+
+
+def test_training_photos_in_name_order_and_a_manifest_without_them_says_how_to_fetch(tmp_path):
+    """Hand-written manifests: training photos come back sorted by stem (not in manifest order), other kinds are
+    left out, and a manifest from before the training photos is one line naming the fetch command."""
+    root = tmp_path / "media"
+    (root / "pkg").mkdir(parents=True)
+    items = []
+    for name, kind in (("zebra.jpg", "training_photo"), ("coffee.png", "still"), ("apple.jpg", "training_photo")):
+        (root / "pkg" / name).write_bytes(b"x")
+        items.append({"file": f"pkg/{name}", "kind": kind, "package": "pkg"})
+    (root / "manifest.json").write_text(json.dumps({"items": items}))
+    assert [p.name for p in training_photos(root)] == ["apple.jpg", "zebra.jpg"]
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "manifest.json").write_text(json.dumps({"items": items[1:2]}))
+    with pytest.raises(MediaError, match="lists no training photos; run python -m bench.media fetch --out"):
+        training_photos(old)
