@@ -17,7 +17,10 @@ reproduction's data) built with the configuration's disharmony options.  Each tr
 
     python benchmarks/real_recipe.py train --out runs/real-recipe [--only base,range01]
     python benchmarks/real_recipe.py score --out runs/real-recipe --realset REALSET_DIR [--split validation]
-    python benchmarks/real_recipe.py report --out runs/real-recipe          # Markdown for RESULTS-real-recipe.md
+    # the fourth round's second validation set: new colour draws on 24 people clips of the validation footage
+    python -m bench.realset build --media media --out VALSET1 --seed 1 --clips 24      # use its validation parts only
+    python benchmarks/real_recipe.py score --out runs/real-recipe --realset VALSET1 --scores scores-valset1
+    python benchmarks/real_recipe.py report --out runs/real-recipe [--scores scores-valset1]  # Markdown for RESULTS
 
 Run with OMP_NUM_THREADS=1 on the shared machine; trainings run one at a time.  Not a pytest file (no ``test_``).
 """
@@ -53,8 +56,8 @@ class Recipe:
     clips: int = CLIPS  # clips of the recipe's dataset (all splits)
 
     def data_key(self) -> str:
-        key = "data-" + ("default" if not self.data else "-".join(
-            f"{k}{'_'.join(str(x) for x in v) if isinstance(v, (list, tuple)) else v}" for k, v in sorted(self.data.items())))
+        text = lambda v: "_".join(str(x) for x in v) if isinstance(v, (list, tuple)) else str(v)  # noqa: E731
+        key = "data-" + ("default" if not self.data else "-".join(f"{k}{text(v)}" for k, v in sorted(self.data.items())))
         return key if self.clips == CLIPS else f"{key}-clips{self.clips}"
 
 
@@ -190,7 +193,7 @@ def trained(out: Path, names=None) -> dict[str, Path]:
     return {n: r for n, r in runs.items() if (r / "summary.json").exists()}
 
 
-def score(out: Path, realset: Path, part: str, names=None) -> None:
+def score(out: Path, realset: Path, part: str, names=None, scores: str = "scores") -> None:
     """Score every trained recipe on ``part`` and ``part``-untouched of the real set, and on synthetic test clips."""
     from baselines.registry import get_method
     from bench.datasets import CompositeReader, DancingReader
@@ -206,11 +209,11 @@ def score(out: Path, realset: Path, part: str, names=None) -> None:
     real_metrics = ["psnr", "fpsnr", "mse", "lt_regional"]
     for sub, methods in ((part, given), (f"{part}-untouched", {**given, **mask_free})):
         log(f"scoring {sub}: {', '.join(methods)}")
-        run_benchmark(methods, CompositeReader(realset / sub, name=f"realset:{sub}"), out / "scores" / sub,
+        run_benchmark(methods, CompositeReader(realset / sub, name=f"realset:{sub}"), out / scores / sub,
                       flow="dis", metrics=real_metrics, progress=False, extra_config={"method_settings": settings})
     synthetic = FirstClips(DancingReader(out / Recipe("base").data_key(), "test"), SYNTHETIC_TEST_CLIPS)
     log("scoring synthetic test clips")
-    run_benchmark(given, synthetic, out / "scores" / "synthetic", flow="gt", metrics=["psnr", "fpsnr"], progress=False,
+    run_benchmark(given, synthetic, out / scores / "synthetic", flow="gt", metrics=["psnr", "fpsnr"], progress=False,
                   extra_config={"method_settings": settings})
 
 
@@ -219,16 +222,16 @@ def _clip_means(results, method: str, metric: str):
     return rows.groupby("clip")["value"].mean()
 
 
-def report(out: Path, part: str, names=None) -> str:
+def report(out: Path, part: str, names=None, scores: str = "scores") -> str:
     """Markdown: per recipe, paired differences against the input on the real part, and the untouched checks."""
     import pandas as pd
 
     from bench.paired import paired_difference
 
-    scores = out / "scores"
-    real = pd.read_csv(scores / part / "results.csv")
-    untouched = pd.read_csv(scores / f"{part}-untouched" / "results.csv")
-    synthetic = pd.read_csv(scores / "synthetic" / "results.csv")
+    folder = out / scores
+    real = pd.read_csv(folder / part / "results.csv")
+    untouched = pd.read_csv(folder / f"{part}-untouched" / "results.csv")
+    synthetic = pd.read_csv(folder / "synthetic" / "results.csv")
     inp = {m: real[(real.method == "cut_and_paste") & (real.metric == m)]["value"].mean() for m in ("psnr", "fpsnr")}
     lt_in = _clip_means(real, "cut_and_paste", "lt_regional").mean()
     lines = [f"Real set part `{part}` ({real[real.method == 'cut_and_paste']['clip'].nunique()} clips; "
@@ -236,8 +239,9 @@ def report(out: Path, part: str, names=None) -> str:
              f"`{part}-untouched` ({untouched['clip'].nunique()} clips); synthetic: first {SYNTHETIC_TEST_CLIPS} test "
              "clips of the default-recipe Dancing data (gt flow).  Paired 95 % bootstrap intervals over clips "
              "(bench.paired.paired_difference, 2,000 resamples, seed 0); one training per recipe.", "",
-             "| recipe | ΔPSNR vs input (dB) | ΔfPSNR vs input (dB) | L_T2 / input | untouched fPSNR vs input (dB, true mask) "
-             "| untouched PSNR, mask-free (dB) | synthetic ΔPSNR vs cut-and-paste (dB) | train s |",
+             "| recipe | ΔPSNR vs input (dB) | ΔfPSNR vs input (dB) | L_T2 / input "
+             "| untouched fPSNR vs input (dB, true mask) | untouched PSNR, mask-free (dB) "
+             "| synthetic ΔPSNR vs cut-and-paste (dB) | train s |",
              "|---|---|---|---|---|---|---|---|"]
     present = set(real.method)
     for name in (names or RECIPES):
@@ -248,7 +252,8 @@ def report(out: Path, part: str, names=None) -> str:
         u_f = untouched[(untouched.method == name) & (untouched.metric == "fpsnr")]["value"].mean()
         u_p = untouched[(untouched.method == f"{name}@dmap") & (untouched.metric == "psnr")]["value"].mean()
         syn = paired_difference(synthetic, "psnr", name, "cut_and_paste")
-        info = json.loads((out / "runs" / name / "recipe.json").read_text()) if (out / "runs" / name / "recipe.json").exists() else {}
+        recipe_file = out / "runs" / name / "recipe.json"
+        info = json.loads(recipe_file.read_text()) if recipe_file.exists() else {}
         cell = lambda x: f"{x.diff_mean:+.2f} [{x.ci_low:+.2f}, {x.ci_high:+.2f}]"  # noqa: E731
         lines.append(f"| {name} | {cell(d['psnr'])} | {cell(d['fpsnr'])} | {lt_ratio:.2f} | {u_f:.2f} | {u_p:.2f} "
                      f"| {cell(syn)} | {info.get('train_seconds', float('nan')):.0f} |")
@@ -268,6 +273,7 @@ def main(argv=None) -> int:
         c.add_argument("--only", default=None)
         c.add_argument("--split", default="validation", choices=("validation", "report"),
                        help="the real set's part: recipes are chosen on validation only")
+        c.add_argument("--scores", default="scores", help="folder under --out for the scores (one per real set)")
         if name == "score":
             c.add_argument("--realset", required=True, help="folder written by python -m bench.realset build")
     args = parser.parse_args(argv)
@@ -283,9 +289,9 @@ def main(argv=None) -> int:
         import torch
 
         torch.set_num_threads(1)
-        score(out, Path(args.realset), args.split, args.only.split(",") if args.only else None)
+        score(out, Path(args.realset), args.split, args.only.split(",") if args.only else None, args.scores)
     else:
-        print(report(out, args.split, args.only.split(",") if args.only else None))
+        print(report(out, args.split, args.only.split(",") if args.only else None, args.scores))
     return 0
 
 
