@@ -2,8 +2,8 @@
 
 Issue 10, item 6.  Every configuration is the quick profile's ``full`` model as it was before the fourth round
 (400 fp32 steps, D width 16, λ2 = 1e-2, plain L2 — :data:`COMMON_OVERRIDES` — unless the configuration says
-otherwise, one thread) trained on 2,000 procedural Dancing clips at 64² (the quick
-reproduction's data) built with the configuration's disharmony options.  Each trained model is scored
+otherwise, one thread) trained on 2,000 Dancing clips at 64² (procedural scenes, or photo scenes where the recipe
+names ``source="photo"``) built with the configuration's disharmony options.  Each trained model is scored
 
 * on the ground-truth real set's **validation** clips only (never the report part), with the given mask and the
   default blend ``M·G + (1 − M)·I``: whole-frame PSNR, foreground PSNR and L_T2 (``lt_regional``, DIS flow on the
@@ -99,7 +99,7 @@ RECIPES = {r.name: r for r in (
     Recipe("photo_nolight_log1e-2_seed1", PHOTO_RANGE01, log_l2(1e-2), seed=1, note="photo_nolight, seed 1"),
     # fourth round: what more training and other cost-neutral changes do for the photo scenes (the current recipe)
     Recipe("photo_nolight_log1e-2_600", PHOTO_RANGE01, log_l2(1e-2, **{"schedule.max_steps": 600}),
-           note="the current recipe with 600 steps"),
+           note="the current recipe with 600 steps (not run: 800 steps, then 600 with D width 8, instead)"),
     Recipe("photo_nolight_log1e-2_800", PHOTO_RANGE01, log_l2(1e-2, **{"schedule.max_steps": 800}),
            note="the current recipe with 800 steps (2x the quick budget)"),
     Recipe("photo_nolight_log1e-2_800_d8", PHOTO_RANGE01,
