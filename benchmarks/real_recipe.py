@@ -114,13 +114,13 @@ RECIPES = {r.name: r for r in (
     *(Recipe(f"photo_nolight_log1e-2_{steps}_noadv", PHOTO_RANGE01, log_l2(1e-2, **{"schedule.max_steps": steps}),
              variant="no_adv", note=f"no_adv (no discriminator), {steps} steps: is the collapse D's doing?")
       for steps in (800, 1200)),
-    *(Recipe(f"photo_nolight_log1e-2_{steps}_d8_adv3e-3{'_seed1' if seed else ''}", PHOTO_RANGE01,
+    *(Recipe(f"photo_nolight_log1e-2_{steps}_d8_adv3e-3{f'_seed{seed}' if seed else ''}", PHOTO_RANGE01,
              log_l2(1e-2, **{"schedule.max_steps": steps, "model.d_base_channels": 8, "loss.lambda_adv": 3e-3}),
              seed=seed, note=f"{steps} steps, half-width D, λ_adv 3e-3 (a third), seed {seed}")
-      for steps, seed in ((600, 0), (1000, 0), (800, 0), (800, 1))),
-    Recipe("photo_nolight_log1e-2_800_d8_seed2", PHOTO_RANGE01,
-           log_l2(1e-2, **{"schedule.max_steps": 800, "model.d_base_channels": 8}), seed=2,
-           note="photo_nolight_log1e-2_800_d8, training seed 2"),
+      for steps, seed in ((600, 0), (1000, 0), (800, 0), (800, 1), (800, 2), (800, 3))),
+    *(Recipe(f"photo_nolight_log1e-2_800_d8_seed{seed}", PHOTO_RANGE01,
+             log_l2(1e-2, **{"schedule.max_steps": 800, "model.d_base_channels": 8}), seed=seed,
+             note=f"photo_nolight_log1e-2_800_d8, training seed {seed}") for seed in (2, 3)),
     Recipe("photo_nolight_log1e-2_1000_d8", PHOTO_RANGE01,
            log_l2(1e-2, **{"schedule.max_steps": 1000, "model.d_base_channels": 8}),
            note="1,000 steps, half-width D (how far is 800 from the collapse at 1,200?)"),
@@ -131,6 +131,10 @@ RECIPES = {r.name: r for r in (
              log_l2(1e-2, **{"schedule.max_steps": steps, "model.d_base_channels": 8}), clips=4000,
              note=f"{steps} steps, half-width D, 4,000 clips (more data against over-training?)")
       for steps in (800, 1200)),  # 1,200 stopped: 4,000 clips at 800 were already worse
+    # fifth session, after the choice: the floor ε again, at the chosen 800 steps / D width 8 / λ2 3e-3
+    *(Recipe(f"photo_nolight_log{tag}_800_d8_adv3e-3", PHOTO_RANGE01,
+             log_l2(floor, **{"schedule.max_steps": 800, "model.d_base_channels": 8, "loss.lambda_adv": 3e-3}),
+             note=f"the chosen recipe with floor ε = {floor:g}") for tag, floor in (("5e-3", 5e-3), ("2e-2", 2e-2))),
     Recipe("photo_nolight_log1e-2_lr4e-3", PHOTO_RANGE01, log_l2(1e-2, **{"optim.lr": 4e-3}),
            note="400 steps at twice the learning rate"),
 )}

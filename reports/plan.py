@@ -316,13 +316,13 @@ def _profile_plan(profile: str) -> ProfilePlan:
         return ProfilePlan(
             # 2,000 clips: 800 steps × 8 pairs are 4 epochs; 120 test clips put the standard error of a
             # PSNR gain near 0.2 dB (benchmarks/RESULTS-quick-profile.md).  Trainings use harmonizer's quick
-            # profile as it is (800 fp32 steps, cosine lr, D of width 8, λ2 = 3e-3) — no step override.
+            # profile as it is (800 fp32 steps, cosine lr, D of width 8) — no step override.
             # Data recipe (chosen on the real set's validation part, never its report part;
             # benchmarks/RESULTS-real-recipe.md): photo scenes (harmonizer.data source "photo": background and
             # figure texture cropped from one of the media's 19 training photos, the photo's own light) instead of
             # procedural scenes, and each train/val clip's colour-change strength drawn uniformly in [0, 1] (the
             # test split keeps strength 1, harmonizer.data.clips.ClipConfig); with the quick profile's log_l2 loss
-            # (harmonizer.config, 800 steps) the full model then corrects real people by +0.90 / +0.42 dB
+            # (harmonizer.config, 800 steps) the full model then corrects real people by +0.85 / +0.48 dB
             # foreground PSNR on the two validation sets (400 steps: +0.59 / +0.21; procedural scenes: +0.17 on
             # the first) and passes harmonious footage nearly unchanged.
             profile="quick", datasets=_datasets(clips=2000, size=64, scenes=4, seed=0,
@@ -334,7 +334,7 @@ def _profile_plan(profile: str) -> ProfilePlan:
             study=StudyPlan(rankings=240, pairwise=540), max_test_clips=120, figure_clips=3,
             description="64² photo-scene data (19 real photos, procedural figure silhouettes), 2,000 clips per "
                         "dataset (colour-change strength uniform in [0, 1] per training clip, 1 on the test split), "
-                        "800 training steps per model (batch 8, fp32; D of width 8, λ2 = 3e-3; "
+                        "800 training steps per model (batch 8, fp32; D of width 8; "
                         "reconstruction loss log_l2, ε = 1e-2, instead of Eq. 2's plain L2 — the real-video recipe)",
             **common)
     if profile == "paper":
