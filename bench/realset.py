@@ -41,9 +41,11 @@ from bench import masks as mask_lib
 from bench import video_io
 from bench.media import load_manifest, media_files
 from harmonizer.atomic import atomic_directory, atomic_path, write_json_atomic, write_jsonl_atomic
+from harmonizer.outputs import check_output_dir, fresh_output_dir
 from harmonizer.overrides import apply_overrides
 
 PARTS = ("validation", "validation-untouched", "report", "report-untouched")
+OUTPUT_KIND = "realset"  # the marker's kind (harmonizer.outputs)
 
 
 @dataclass
@@ -109,11 +111,16 @@ def _write_part(out: Path, part: str, clips: list[dict], config: RealSetConfig, 
     return len(records)
 
 
-def build_realset(media: str | Path, out: str | Path, config: RealSetConfig | None = None, **overrides) -> Path:
-    """Build the four parts (see the module docstring) from a fetched media folder; returns ``out``."""
+def build_realset(media: str | Path, out: str | Path, config: RealSetConfig | None = None, *, overwrite: bool = False,
+                  **overrides) -> Path:
+    """Build the four parts (see the module docstring) from a fetched media folder; returns ``out``.
+
+    ``out`` is written whole (harmonizer.outputs.fresh_output_dir): a non-empty folder the suite did not write, or
+    ``media`` itself, is refused; an earlier real set is replaced only with ``overwrite``, never mixed with this one."""
     config = apply_overrides(config or RealSetConfig(), overrides, what="real-set option")
     config.size = (int(config.size[0]), int(config.size[1]))
     media, out = Path(media), Path(out)
+    check_output_dir(out, kind=OUTPUT_KIND, inputs=[media], overwrite=overwrite)  # before the minute of work
     people = media_files(media, "people")
     used = ("vtest",) if config.validation_only else ("vtest", "carphone_pristine")
     for name in used:
@@ -124,38 +131,36 @@ def build_realset(media: str | Path, out: str | Path, config: RealSetConfig | No
     config.footage = {f"{n}{people[n].suffix}": {k: manifest[n][k] for k in ("package", "version", "sha256", "licence")}
                       for n in used}
     clip = dict(length=config.frames, size=config.size, min_px=config.min_person_px)
-    validation = mask_lib.people_clips(media, "vtest", config.clips, frame_range=(0, config.split_frame), **clip)
-    report, wanted = [], 0
+    parts = {"validation": mask_lib.people_clips(media, "vtest", config.clips, frame_range=(0, config.split_frame),
+                                                 **clip)}
+    wanted = {"validation": config.clips}
     if not config.validation_only:
-        report = mask_lib.people_clips(media, "vtest", config.clips,
-                                       frame_range=(config.split_frame + config.gap, None), **clip)
-        report += mask_lib.people_clips(media, "carphone_pristine", config.carphone_clips, **clip)
-        wanted = config.clips + config.carphone_clips
-    if len(validation) < config.clips or len(report) < wanted:
-        raise ValueError(f"{media}: only {len(validation)} validation and {len(report)} report people clips of "
-                         f"{config.frames} frames could be cut from vtest/carphone ({config.clips} and "
-                         f"{wanted} asked for)")
-    counts = {}
-    for part, clips in (("validation", validation), ("report", report)):
-        if part == "report" and config.validation_only:
-            continue
-        for i, clip in enumerate(clips):
-            clip["seed_index"] = i + (0 if part == "validation" else 1000)
-        counts[part] = _write_part(out, part, clips, config, untouched=False)
-        counts[f"{part}-untouched"] = _write_part(out, f"{part}-untouched", clips, config, untouched=True)
-    write_json_atomic(out / "dataset.json", {"kind": "realset", "parts": counts, "config": asdict(config)},
-                      indent=2, sort_keys=True, default=_jsonable)
-    contact_sheet(out, validation, report, config)
+        parts["report"] = mask_lib.people_clips(media, "vtest", config.clips,
+                                                frame_range=(config.split_frame + config.gap, None), **clip)
+        parts["report"] += mask_lib.people_clips(media, "carphone_pristine", config.carphone_clips, **clip)
+        wanted["report"] = config.clips + config.carphone_clips
+    if any(len(parts[p]) < n for p, n in wanted.items()):
+        raise ValueError(f"{media}: only {' and '.join(f'{len(parts[p])} {p}' for p in parts)} people clips of "
+                         f"{config.frames} frames could be cut from vtest/carphone "
+                         f"({' and '.join(str(n) for n in wanted.values())} asked for)")
+    with fresh_output_dir(out, kind=OUTPUT_KIND, inputs=[media], overwrite=overwrite) as tmp:
+        counts = {}
+        for part, clips in parts.items():
+            for i, clip in enumerate(clips):
+                clip["seed_index"] = i + (0 if part == "validation" else 1000)
+            counts[part] = _write_part(tmp, part, clips, config, untouched=False)
+            counts[f"{part}-untouched"] = _write_part(tmp, f"{part}-untouched", clips, config, untouched=True)
+        write_json_atomic(tmp / "dataset.json", {"kind": "realset", "parts": counts, "config": asdict(config)},
+                          indent=2, sort_keys=True, default=_jsonable)
+        contact_sheet(tmp, parts, config)
     return out
 
 
-def contact_sheet(out: Path, validation: list[dict], report: list[dict], config: RealSetConfig) -> Path:
-    """``out/contact_sheet.png``: per part, one column per people clip — its first frame as filmed (ground truth),
-    recoloured at the strongest strength, and its mask."""
+def contact_sheet(out: Path, parts: dict[str, list[dict]], config: RealSetConfig) -> Path:
+    """``out/contact_sheet.png``: per part (a row), one column per people clip — its first frame as filmed (ground
+    truth), recoloured at the strongest strength, and its mask."""
     rows = []
-    for part, clips in (("validation", validation), ("report", report)):
-        if not clips:
-            continue
+    for clips in parts.values():
         tiles = []
         for clip in clips:
             rng = np.random.default_rng([config.seed, clip["seed_index"]])
@@ -198,12 +203,16 @@ def main(argv=None) -> int:
     cmd.add_argument("--seed", type=int, default=0, help="seed of the colour draws")
     cmd.add_argument("--validation-only", action="store_true",
                      help="build only the validation parts (more colour draws for choosing a recipe)")
+    cmd.add_argument("--overwrite", action="store_true", help="replace a real set this suite wrote at --out")
     args = parser.parse_args(argv)
     out = build_realset(args.media, args.out, size=(args.size, args.size), frames=args.frames, clips=args.clips,
-                        carphone_clips=args.carphone_clips, seed=args.seed, validation_only=args.validation_only)
+                        carphone_clips=args.carphone_clips, seed=args.seed, validation_only=args.validation_only,
+                        overwrite=args.overwrite)
     print(out)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from harmonizer.cli import run_cli
+
+    sys.exit(run_cli(main))

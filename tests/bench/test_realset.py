@@ -130,3 +130,29 @@ def test_validation_only_builds_new_colour_draws_of_the_same_people_and_no_repor
             for fa, fb in zip(sorted((realset / "validation" / a["id"] / folder).iterdir()),
                               sorted((other / "validation" / b["id"] / folder).iterdir())):
                 assert np.array_equal(cv2.imread(str(fa)), cv2.imread(str(fb)))
+
+
+def test_an_existing_real_set_is_replaced_only_with_overwrite_and_a_foreign_folder_never(tmp_path, realset):
+    """A rebuild into a real set (e.g. validation-only draws into the full set) would mix two builds: refused
+    without overwrite, and then the old parts are gone; a user's non-empty folder and the media folder are refused
+    before any work, and nothing in them changes."""
+    from harmonizer.atomic import OutputError
+
+    media = realset.parent / "media"
+    out = build_realset(media, tmp_path / "set", **OPTIONS)
+    with pytest.raises(OutputError, match="holds an earlier 'realset' output; pass --overwrite"):
+        build_realset(media, out, **{**OPTIONS, "seed": 1, "validation_only": True})
+    assert (out / "report" / "manifest.jsonl").exists()  # untouched by the refused build
+    build_realset(media, out, overwrite=True, **{**OPTIONS, "seed": 1, "validation_only": True})
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["validation", "validation-untouched"]
+    assert json.loads((out / "dataset.json").read_text())["config"]["seed"] == 1
+
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "notes.txt").write_text("keep me")
+    with pytest.raises(OutputError, match="is not empty .* not written by this suite"):
+        build_realset(media, user, **OPTIONS)
+    assert sorted(p.name for p in user.iterdir()) == ["notes.txt"]
+    with pytest.raises(OutputError, match="lies inside the input"):
+        build_realset(media, media / "set", **OPTIONS)
+    assert not (media / "set").exists()
