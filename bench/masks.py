@@ -11,7 +11,8 @@ Two extractors, each for the kind of footage it suits:
   is seeded from the face box (face core and the torso below it sure foreground, the head and shoulders probable
   foreground, far from it sure background) and from the previous frame's mask (pixels far outside it are sure
   background, so the mask cannot grow into the scene frame after frame); the face box is smoothed over frames
-  and kept when the detector misses.
+  and kept when the detector misses.  For a face close to the camera (kphotoalbum's webcam ``movie.avi``, the
+  validation part's close-up face) the scene beside the head, down to the chin, is sure background too.
 
 Quality: :func:`iou` against masks drawn by hand as polygons (:func:`polygon_mask`; ``tests/bench/data/
 hand_masks.json``, see docs/media.md) and :func:`stability` (IoU of consecutive masks).  :func:`contact_sheet`
@@ -73,8 +74,10 @@ def detect_face(frame: np.ndarray, cascade=None) -> np.ndarray | None:
     return np.array(max(faces, key=lambda r: r[2] * r[3]), float) if len(faces) else None
 
 
-def _face_seed(shape: tuple[int, int], face: np.ndarray) -> np.ndarray:
-    """GrabCut labels from a face box: head-and-shoulders probable foreground, face core and torso sure."""
+def _face_seed(shape: tuple[int, int], face: np.ndarray, side_background: bool = False) -> np.ndarray:
+    """GrabCut labels from a face box: head-and-shoulders probable foreground, face core and torso sure.
+    ``side_background``: beside the head, down to the chin, is sure background — for a face so close to the
+    camera that dark furniture beside it would otherwise join the dark clothing."""
     h_img, w_img = shape
     x, y, w, h = (int(round(v)) for v in face)
     seed = np.full(shape, cv2.GC_BGD, np.uint8)
@@ -83,11 +86,14 @@ def _face_seed(shape: tuple[int, int], face: np.ndarray) -> np.ndarray:
     seed[y + h // 4:y + 3 * h // 4, x + w // 4:x + 3 * w // 4] = cv2.GC_FGD
     seed[min(h_img - 1, y + int(1.4 * h)):, x + w // 6:x + 5 * w // 6] = cv2.GC_FGD
     seed[min(h_img - 1, y + int(2.0 * h)):, max(0, x - w // 5):min(w_img, x + int(1.6 * w))] = cv2.GC_FGD  # shoulders
+    if side_background:
+        seed[:min(h_img, y + h), :max(0, x - w // 4)] = cv2.GC_BGD
+        seed[:min(h_img, y + h), min(w_img, x + int(1.25 * w)):] = cv2.GC_BGD
     return seed
 
 
 def grabcut_face_masks(frames: np.ndarray, *, iterations: int = 4, grow_px: int = 6, smooth: float = 0.5,
-                       progress: bool = False) -> np.ndarray:
+                       side_background: bool = False, progress: bool = False) -> np.ndarray:
     """``T×H×W`` bool masks of the person whose face the Haar cascade finds (see the module docstring)."""
     cascade = cv2.CascadeClassifier(cv2.data.haarcascades + FACE_CASCADE)
     face, prev = None, None
@@ -98,7 +104,7 @@ def grabcut_face_masks(frames: np.ndarray, *, iterations: int = 4, grow_px: int 
             face = found if face is None else smooth * face + (1 - smooth) * found
         if face is None:
             raise ValueError(f"no face found in frame {t} (nor before it); GrabCut face masks need a frontal face")
-        seed = _face_seed(frames.shape[1:3], face)
+        seed = _face_seed(frames.shape[1:3], face, side_background)
         if prev is not None:
             far = cv2.dilate(prev.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=grow_px) == 0
             seed[far & (seed != cv2.GC_FGD)] = cv2.GC_BGD
@@ -190,6 +196,8 @@ MASKS_VERSION = 1  # bump when an extractor changes: cached masks of an older ve
 FOOTAGE = {  # file stem in the media manifest → how its people are masked, and the scale it is read at
     "vtest": {"extractor": "background_model", "scale": 0.5},
     "carphone_pristine": {"extractor": "grabcut_face", "scale": 1.0},
+    # kphotoalbum's webcam clip: the face fills half the frame, a dark door beside it (validation footage only)
+    "movie": {"extractor": "grabcut_face", "scale": 1.0, "options": {"side_background": True}},
 }
 
 
@@ -218,14 +226,16 @@ def footage_masks(media: str | Path, name: str, *, progress: bool = True) -> tup
         raise FileNotFoundError(f"{media}: the media manifest has no '{name}' footage; run python -m bench.media fetch "
                                 f"--out {media}")
     digest = next(i["sha256"] for i in load_manifest(media)["items"] if Path(i["file"]).stem == name)
-    key = f"{digest}:{recipe['extractor']}:{recipe['scale']}:v{MASKS_VERSION}"
+    options = recipe.get("options", {})
+    key = f"{digest}:{recipe['extractor']}:{recipe['scale']}:v{MASKS_VERSION}" + "".join(
+        f":{k}={v}" for k, v in sorted(options.items()))
     frames = read_footage(files[name], recipe["scale"])
     cache = Path(media) / "masks" / f"{name}.npz"
     if cache.is_file():
         with np.load(cache) as stored:
             if str(stored["key"]) == key and stored["shape"].tolist() == list(frames.shape[:3]):
                 return frames, np.unpackbits(stored["bits"])[: frames[..., 0].size].reshape(frames.shape[:3]) > 0
-    masks = EXTRACTORS[recipe["extractor"]](frames, progress=progress)
+    masks = EXTRACTORS[recipe["extractor"]](frames, progress=progress, **options)
     cache.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(cache) as tmp:
         with open(tmp, "wb") as f:

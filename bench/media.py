@@ -10,6 +10,8 @@ Nothing here downloads from the web.  The real clips and photos come from packag
 * Debian ``opencv-doc`` (``apt-get download`` + extraction of the needed members, no root install):
   ``vtest.avi`` (pedestrians filmed by a static camera), ``tree.avi`` (a tree, hand-held camera) and 19 sample
   photos of natural scenes and objects (:data:`TRAINING_PHOTOS`, kind ``training_photo``: training data only).
+* Debian ``kphotoalbum``: its demo's webcam clip ``movie.avi`` (a face close to a static camera; the real set's
+  validation part only).
 * Debian ``mate-backgrounds`` (optional): a few of its nature photographs.
 
 Every file is copied under ``OUT/<package>/`` and listed in ``OUT/manifest.json`` with package, version, file,
@@ -78,6 +80,8 @@ PACKAGES = (
                  files={"usr/share/doc/opencv-doc/examples/data/vtest.avi": "people",
                         "usr/share/doc/opencv-doc/examples/data/tree.avi": "background_video",
                         **{f"usr/share/doc/opencv-doc/examples/data/{n}": "training_photo" for n in TRAINING_PHOTOS}}),
+    # a webcam close-up of a face (160×120, 68 frames): the real set's validation face, never reported
+    MediaPackage("kphotoalbum", "debian", files={"usr/share/kphotoalbum/demo/movie.avi": "people"}),
     MediaPackage("mate-backgrounds", "debian", required=False,
                  files={f"usr/share/backgrounds/mate/nature/{n}.jpg": "still"
                         for n in ("Garden", "GreenMeadow", "Storm", "Dune", "Wood")}),
@@ -148,8 +152,15 @@ def _copy(source: Path, target: Path, package: MediaPackage, version: str, origi
 def _debian_licence(copyright_text: str) -> str:
     """The ``License:`` of the ``Files: *`` stanza of a Debian copyright file."""
     stanza = re.search(r"^Files: \*\s*$(.*?)(?:^\s*$|\Z)", copyright_text, re.M | re.S)
-    match = re.search(r"^License: *(.+)$", stanza.group(1) if stanza else copyright_text, re.M)
-    return match.group(1).strip() if match else "not stated"
+    match = re.search(r"^License: *(\S.*)$", stanza.group(1) if stanza else copyright_text, re.M)
+    if match:
+        return match.group(1).strip()
+    # an older, free-form copyright file: the GPL's own sentence ("either version N ..., or any later version")
+    prose = re.search(r"GNU (Lesser )?General Public License.*?version (\d)(.{0,80}any later version)?",
+                      " ".join(copyright_text.split()))
+    if prose:
+        return f"{'LGPL' if prose.group(1) else 'GPL'}-{prose.group(2)}{'+' if prose.group(3) else ''}"
+    return "not stated"
 
 
 def _apt_download(name: str, folder: Path) -> Path:

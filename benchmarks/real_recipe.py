@@ -137,6 +137,16 @@ RECIPES = {r.name: r for r in (
              note=f"the chosen recipe with floor ε = {floor:g}") for tag, floor in (("5e-3", 5e-3), ("2e-2", 2e-2))),
     Recipe("photo_nolight_log1e-2_lr4e-3", PHOTO_RANGE01, log_l2(1e-2, **{"optim.lr": 4e-3}),
            note="400 steps at twice the learning rate"),
+    # fifth round (sixth session): G's weight average (harmonizer.ema) on the fourth round's choice, and on a
+    # training that drifted without it
+    *(Recipe(f"photo_nolight_log1e-2_{steps}_d8_ema{tag}{f'_seed{seed}' if seed else ''}", PHOTO_RANGE01,
+             log_l2(1e-2, **{"schedule.max_steps": steps, "model.d_base_channels": 8, "optim.ema_decay": decay}),
+             seed=seed, note=f"{steps} steps, half-width D, G's weights averaged (decay {decay:g}), seed {seed}")
+      for steps, seed, tag, decay in ((800, 0, "995", 0.995), (800, 1, "995", 0.995), (800, 2, "995", 0.995),
+                                      (1000, 0, "995", 0.995), (800, 0, "998", 0.998))),
+    *(Recipe(f"photo_nolight_log1e-2_800_noadv_ema995{f'_seed{seed}' if seed else ''}", PHOTO_RANGE01,
+             log_l2(1e-2, **{"schedule.max_steps": 800, "optim.ema_decay": 0.995}), variant="no_adv", seed=seed,
+             note=f"no_adv, 800 steps, G's weights averaged (decay 0.995), seed {seed}") for seed in (0, 1)),
 )}
 
 

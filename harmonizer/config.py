@@ -117,6 +117,7 @@ class OptimConfig:
     lr_schedule: str = "constant"  # constant | cosine (decay to final_lr_fraction·lr at the last step)
     warmup_steps: int = 0  # linear warm-up from lr/warmup_steps to lr (0: none)
     final_lr_fraction: float = 0.0  # cosine only: the lr of the last step as a fraction of lr
+    ema_decay: float = 0.0  # > 0: validate and save an average of G's weights (harmonizer.ema); 0: the last step's
 
 
 @dataclass
@@ -172,6 +173,8 @@ class TrainConfig:
             problems.append(f"data.mask_source '{self.data.mask_source}' not in {MASK_SOURCES}")
         if self.optim.lr_schedule not in LR_SCHEDULES:
             problems.append(f"optim.lr_schedule '{self.optim.lr_schedule}' not in {LR_SCHEDULES}")
+        if not 0.0 <= self.optim.ema_decay < 1.0:
+            problems.append(f"optim.ema_decay must be in [0, 1), got {self.optim.ema_decay}")
         if self.optim.warmup_steps < 0 or not 0.0 <= self.optim.final_lr_fraction <= 1.0:
             problems.append("optim.warmup_steps must be >= 0 and optim.final_lr_fraction in [0, 1]")
         if self.model.norm not in NORMS:

