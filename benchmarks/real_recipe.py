@@ -144,6 +144,8 @@ RECIPES = {r.name: r for r in (
              seed=seed, note=f"{steps} steps, half-width D, G's weights averaged (decay {decay:g}), seed {seed}")
       for steps, seed, tag, decay in ((800, 0, "995", 0.995), (800, 1, "995", 0.995), (800, 2, "995", 0.995),
                                       (1000, 0, "995", 0.995), (800, 0, "998", 0.998))),
+    *(Recipe(f"photo_nolight_log1e-2_800_noadv_seed{seed}", PHOTO_RANGE01, log_l2(1e-2, **{"schedule.max_steps": 800}),
+             variant="no_adv", seed=seed, note=f"no_adv, 800 steps, training seed {seed}") for seed in (1, 2)),
     *(Recipe(f"photo_nolight_log1e-2_800_noadv_ema995{f'_seed{seed}' if seed else ''}", PHOTO_RANGE01,
              log_l2(1e-2, **{"schedule.max_steps": 800, "optim.ema_decay": 0.995}), variant="no_adv", seed=seed,
              note=f"no_adv, 800 steps, G's weights averaged (decay 0.995), seed {seed}") for seed in (0, 1)),
