@@ -211,8 +211,8 @@ def main(argv=None) -> int:
     cmd.add_argument("--overwrite", action="store_true", help="replace a real set this suite wrote at --out")
     args = parser.parse_args(argv)
     out = build_realset(args.media, args.out, size=(args.size, args.size), frames=args.frames, clips=args.clips,
-                        carphone_clips=args.carphone_clips, face_clips=args.face_clips, seed=args.seed, validation_only=args.validation_only,
-                        overwrite=args.overwrite)
+                        carphone_clips=args.carphone_clips, face_clips=args.face_clips, seed=args.seed,
+                        validation_only=args.validation_only, overwrite=args.overwrite)
     print(out)
     return 0
 
