@@ -234,6 +234,8 @@ def color_adjustment(rng: np.random.Generator, strength: float = 1.0):
 
 # --- from real footage (bench.media) --------------------------------------------------------------------------------
 
+# the foregrounds' footage (bench.media stems): the first clip from the first, the others from the second
+PEOPLE_FOOTAGE = ("carphone_pristine", "vtest")
 BACKGROUND_ORDER = ("bikes", "tree", "coffee", "bigbuckbunny", "chelsea", "rocket", "Garden", "astronaut", "Storm",
                     "motorcycle_left", "GreenMeadow", "Dune", "Wood")  # real videos and stills, interleaved
 
@@ -278,9 +280,9 @@ def build_from_media(media: str | os.PathLike, out: str | os.PathLike, *, foregr
     config.size = (int(config.size[0]), int(config.size[1]))
     out, media = Path(out), Path(media)
     clip = dict(length=config.frames, size=config.size)
-    people = people_clips(media, "carphone_pristine", 1, **clip)
+    people = people_clips(media, PEOPLE_FOOTAGE[0], 1, **clip)
     if foregrounds > 1:
-        people += people_clips(media, "vtest", foregrounds - 1, **clip)
+        people += people_clips(media, PEOPLE_FOOTAGE[1], foregrounds - 1, **clip)
     if len(people) < foregrounds:
         raise ValueError(f"{media}: only {len(people)} foreground clips of {config.frames} frames could be cut, "
                          f"{foregrounds} asked for")

@@ -144,6 +144,10 @@ RECIPES = {r.name: r for r in (
              seed=seed, note=f"{steps} steps, half-width D, G's weights averaged (decay {decay:g}), seed {seed}")
       for steps, seed, tag, decay in ((800, 0, "995", 0.995), (800, 1, "995", 0.995), (800, 2, "995", 0.995),
                                       (1000, 0, "995", 0.995), (800, 0, "998", 0.998))),
+    *(Recipe(f"photo{tag}_log1e-2_800_d8", {"source": "photo", "strength_range": rng},
+             log_l2(1e-2, **{"schedule.max_steps": 800, "model.d_base_channels": 8}),
+             note=f"the quick recipe with data strengths uniform in [{rng[0]:g}, {rng[1]:g}]")
+      for tag, rng in (("_range008", (0.0, 0.8)), ("_range0512", (0.05, 1.2)))),
     *(Recipe(f"photo_nolight_log1e-2_800_noadv_seed{seed}", PHOTO_RANGE01, log_l2(1e-2, **{"schedule.max_steps": 800}),
              variant="no_adv", seed=seed, note=f"no_adv, 800 steps, training seed {seed}") for seed in (1, 2)),
     *(Recipe(f"photo_nolight_log1e-2_800_noadv_ema995{f'_seed{seed}' if seed else ''}", PHOTO_RANGE01,

@@ -72,7 +72,10 @@ def realworld_description(plan: ProfilePlan, media: dict | None) -> str:
     if rw.source != "media":
         return (f"{n} real-world-style composite videos from procedural stand-ins, no real pixels ({rw.size}², "
                 f"{rw.frames} frames, DIS flow)")
-    people = sorted(f for f, i in media["files"].items() if i["kind"] == "people")
+    from bench.realworld import PEOPLE_FOOTAGE
+
+    used = PEOPLE_FOOTAGE[:min(rw.foregrounds, len(PEOPLE_FOOTAGE))]  # not every people footage: the set's own
+    people = sorted(f for f, i in media["files"].items() if i["kind"] == "people" and Path(f).stem in used)
     backgrounds = sorted(f for f, i in media["files"].items() if i["kind"] in ("background_video", "still"))
     return (f"{n} real-world composite videos from real footage: {rw.foregrounds} people clips "
             f"({', '.join(people)}) × {rw.backgrounds} real backgrounds (the first in bench.realworld's order "

@@ -24,6 +24,7 @@ def fake_media(root):
     items = [{"file": "fake/vtest.avi", "kind": "people", "package": "fakemedia", "version": "0", "sha256": "a"},
              {"file": "fake/carphone_pristine.avi", "kind": "people", "package": "fakemedia", "version": "0",
               "sha256": "b"},
+             {"file": "fake/movie.avi", "kind": "people", "package": "fakemedia", "version": "0", "sha256": "e"},
              {"file": "fake/bikes.avi", "kind": "background_video", "package": "fakemedia", "version": "0",
               "sha256": "c"},
              {"file": "fake/coffee.png", "kind": "still", "package": "fakemedia", "version": "0", "sha256": "d"}]
@@ -96,6 +97,8 @@ def test_quick_steps_read_the_media_and_say_real_footage(tmp_path):
     assert {"summary_realset_report", "summary_realset_untouched"} <= set(report.deps)
     assert "R" in report.config["tables"]
     assert "real footage" in report.config["data"] and "vtest.avi" in report.config["data"]
+    # the tables name the footage the real-world set is cut from, not the validation-only face
+    assert "carphone_pristine.avi" in report.config["data"] and "movie.avi" not in report.config["data"]
 
 
 def test_quick_without_media_is_one_clear_error_before_any_work(tmp_path, capsys):
