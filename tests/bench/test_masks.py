@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from bench import masks
-from tests.bench.fake_media import face_video, figure_mask, make_fake_media, walking_video
+from tests.bench.fake_media import close_face_video, face_video, figure_mask, make_fake_media, walking_video
 
 
 def test_iou_and_polygon_against_hand_counts():
@@ -42,6 +42,30 @@ def test_grabcut_finds_a_real_face_and_stays_stable():
     assert not found[:, :8, -20:].any()  # the top-right corner (the rocket's sky) is background
     assert 0.2 < found.mean() < 0.7
     assert masks.stability(found).min() > 0.75
+
+
+def test_side_background_keeps_the_scene_beside_a_close_face_out_and_the_face_in():
+    video = close_face_video(4)  # the astronaut's head and shoulders filling the frame
+    face = masks.detect_face(video[0])
+    found = masks.grabcut_face_masks(video, side_background=True)
+    x, y, w, h = face.astype(int)
+    assert found[:, y + h // 4:y + 3 * h // 4, x + w // 4:x + 3 * w // 4].all()  # the face core is foreground
+    # beside the head, down to the chin, is the scene (frame 0, whose seed is this detection; 3 px for the closing)
+    beside = np.r_[0:max(0, x - w // 4 - 3), min(video.shape[2], x + int(1.25 * w) + 3):video.shape[2]]
+    assert not found[0, :y + h][:, beside].any()
+    assert found[:, -5:].mean() > 0.3  # the shoulders below are still the person
+
+
+def test_footage_options_reach_the_extractor_and_key_the_cache(tmp_path, monkeypatch):
+    media, _ = make_fake_media(tmp_path, monkeypatch)
+    seen = []
+    monkeypatch.setitem(masks.EXTRACTORS, "grabcut_face",
+                        lambda frames, **k: seen.append(k) or np.zeros(frames.shape[:3], bool))
+    masks.footage_masks(media, "movie", progress=False)
+    assert seen == [{"progress": False, "side_background": True}]  # the recipe's option, from FOOTAGE
+    monkeypatch.setitem(masks.FOOTAGE, "movie", {**masks.FOOTAGE["movie"], "options": {"side_background": False}})
+    masks.footage_masks(media, "movie", progress=False)  # another option: not the cached masks
+    assert seen[-1]["side_background"] is False and len(seen) == 2
 
 
 def test_grabcut_without_a_face_is_a_clear_error():
