@@ -96,6 +96,9 @@ def grabcut_face_masks(frames: np.ndarray, *, iterations: int = 4, grow_px: int 
                        side_background: bool = False, progress: bool = False) -> np.ndarray:
     """``T×H×W`` bool masks of the person whose face the Haar cascade finds (see the module docstring)."""
     cascade = cv2.CascadeClassifier(cv2.data.haarcascades + FACE_CASCADE)
+    # GrabCut's GMM start draws from OpenCV's process-wide RNG: reset it to its start-up state (seed 0 means the
+    # default state), so a video's masks do not depend on what else ran before in the process
+    cv2.setRNGSeed(0)
     face, prev = None, None
     out = np.zeros(frames.shape[:3], bool)
     for t in tqdm(range(len(frames)), desc="GrabCut face masks", unit="frame", disable=not progress):
@@ -192,7 +195,9 @@ def contact_sheet(path: str | Path, frames: np.ndarray, masks: np.ndarray, *, co
 
 # --- masks of the fetched footage (bench.media), cached beside it ---------------------------------------------------
 
-MASKS_VERSION = 1  # bump when an extractor changes: cached masks of an older version are recomputed
+# bump when an extractor changes: cached masks of an older version are recomputed.  2: GrabCut from a reset RNG
+# (version-1 caches could hold masks drawn from whatever RNG state an earlier extraction had left)
+MASKS_VERSION = 2
 FOOTAGE = {  # file stem in the media manifest → how its people are masked, and the scale it is read at
     "vtest": {"extractor": "background_model", "scale": 0.5},
     "carphone_pristine": {"extractor": "grabcut_face", "scale": 1.0},

@@ -68,6 +68,15 @@ def test_footage_options_reach_the_extractor_and_key_the_cache(tmp_path, monkeyp
     assert seen[-1]["side_background"] is False and len(seen) == 2
 
 
+def test_grabcut_masks_do_not_depend_on_what_used_opencvs_rng_before():
+    import cv2
+
+    video = face_video(4)
+    first = masks.grabcut_face_masks(video)
+    cv2.randu(np.empty((500, 500)), 0, 1)  # anything else drawing from OpenCV's RNG, e.g. another video's GrabCut
+    assert np.array_equal(masks.grabcut_face_masks(video), first)
+
+
 def test_grabcut_without_a_face_is_a_clear_error():
     blank = np.full((3, 60, 80, 3), 128, np.uint8)
     with pytest.raises(ValueError, match="no face found in frame 0"):
