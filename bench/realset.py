@@ -124,19 +124,22 @@ def build_realset(media: str | Path, out: str | Path, config: RealSetConfig | No
     media, out = Path(media), Path(out)
     check_output_dir(out, kind=OUTPUT_KIND, inputs=[media], overwrite=overwrite)  # before the minute of work
     people = media_files(media, "people")
-    used = ("vtest", "movie") if config.validation_only else ("vtest", "movie", "carphone_pristine")
+    used = ("vtest", *(("movie",) if config.face_clips else ()),
+            *(() if config.validation_only else ("carphone_pristine",)))
     for name in used:
         if name not in people:
+            hint = " (or build without the validation face: --face-clips 0)" if name == "movie" else ""
             raise FileNotFoundError(f"{media}: the media manifest has no {name} footage; run python -m bench.media "
                                     f"fetch --out {media} (vtest.avi comes from Debian's opencv-doc, movie.avi from "
-                                    "kphotoalbum)")
+                                    f"kphotoalbum){hint}")
     manifest = {Path(i["file"]).stem: i for i in load_manifest(media)["items"]}
     config.footage = {f"{n}{people[n].suffix}": {k: manifest[n][k] for k in ("package", "version", "sha256", "licence")}
                       for n in used}
     clip = dict(length=config.frames, size=config.size, min_px=config.min_person_px)
     parts = {"validation": mask_lib.people_clips(media, "vtest", config.clips, frame_range=(0, config.split_frame),
                                                  **clip)}
-    parts["validation"] += mask_lib.people_clips(media, "movie", config.face_clips, **clip)
+    if config.face_clips:
+        parts["validation"] += mask_lib.people_clips(media, "movie", config.face_clips, **clip)
     wanted = {"validation": config.clips + config.face_clips}
     if not config.validation_only:
         parts["report"] = mask_lib.people_clips(media, "vtest", config.clips,

@@ -133,6 +133,22 @@ def test_validation_only_builds_new_colour_draws_of_the_same_people_and_no_repor
                 assert np.array_equal(cv2.imread(str(fa)), cv2.imread(str(fb)))
 
 
+def test_without_the_validation_face_the_build_needs_no_webcam_clip(tmp_path, realset):
+    """--face-clips 0: no movie.avi needed (a media folder without kphotoalbum); with it missing, one clear line."""
+    media = tmp_path / "media"
+    import shutil
+
+    shutil.copytree(realset.parent / "media", media)
+    manifest = json.loads((media / "manifest.json").read_text())
+    manifest["items"] = [i for i in manifest["items"] if not i["file"].endswith("movie.avi")]
+    (media / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(FileNotFoundError, match=r"no movie footage.*--face-clips 0"):
+        build_realset(media, tmp_path / "set", **OPTIONS)
+    built = build_realset(media, tmp_path / "set", **{**OPTIONS, "face_clips": 0})
+    assert {r["footage"] for r in _records(built, "validation")} == {"vtest.avi"}
+    assert _records(built, "report") == _records(realset, "report")  # the report part does not depend on it
+
+
 def test_an_existing_real_set_is_replaced_only_with_overwrite_and_a_foreign_folder_never(tmp_path, realset):
     """A rebuild into a real set (e.g. validation-only draws into the full set) would mix two builds: refused
     without overwrite, and then the old parts are gone; a user's non-empty folder and the media folder are refused
