@@ -18,7 +18,7 @@ names ``source="photo"``) built with the configuration's disharmony options.  Ea
     python benchmarks/real_recipe.py train --out runs/real-recipe [--only base,range01]
     python benchmarks/real_recipe.py score --out runs/real-recipe --realset REALSET_DIR [--split validation]
     # the second validation set: new colour draws on 24 people clips of the validation footage and 8 of its face
-    # (the fourth round's had no face: leave out --face-clips; its clips are a prefix of these)
+    # (the fourth round's had no face: --face-clips 0; its clips are a prefix of these)
     python -m bench.realset build --media media --out VALSET1 --seed 1 --clips 24 --face-clips 8 --validation-only
     python benchmarks/real_recipe.py score --out runs/real-recipe --realset VALSET1 --scores scores-valset1
     python benchmarks/real_recipe.py report --out runs/real-recipe [--scores scores-valset1]  # Markdown for RESULTS
