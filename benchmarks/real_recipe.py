@@ -21,7 +21,8 @@ names ``source="photo"``) built with the configuration's disharmony options.  Ea
     # (the fourth round's had no face: --face-clips 0; its clips are a prefix of these)
     python -m bench.realset build --media media --out VALSET1 --seed 1 --clips 24 --face-clips 8 --validation-only
     python benchmarks/real_recipe.py score --out runs/real-recipe --realset VALSET1 --scores scores-valset1
-    python benchmarks/real_recipe.py report --out runs/real-recipe [--scores scores-valset1]  # Markdown for RESULTS
+    python benchmarks/real_recipe.py report --out runs/real-recipe [--scores scores-valset1]  # Markdown for RESULTS,
+    # the paired differences overall and by footage (vtest, movie = the validation face)
 
 Run with OMP_NUM_THREADS=1 on the shared machine; trainings run one at a time.  Not a pytest file (no ``test_``).
 """
@@ -238,6 +239,11 @@ def score(out: Path, realset: Path, part: str, names=None, scores: str = "scores
                   extra_config={"method_settings": settings})
 
 
+def cell(x) -> str:
+    """A paired difference as ``+m [lo, hi]``."""
+    return f"{x.diff_mean:+.2f} [{x.ci_low:+.2f}, {x.ci_high:+.2f}]"
+
+
 def _clip_means(results, method: str, metric: str):
     rows = results[(results["method"] == method) & (results["metric"] == metric)]
     return rows.groupby("clip")["value"].mean()
@@ -275,9 +281,18 @@ def report(out: Path, part: str, names=None, scores: str = "scores") -> str:
         syn = paired_difference(synthetic, "psnr", name, "cut_and_paste")
         recipe_file = out / "runs" / name / "recipe.json"
         info = json.loads(recipe_file.read_text()) if recipe_file.exists() else {}
-        cell = lambda x: f"{x.diff_mean:+.2f} [{x.ci_low:+.2f}, {x.ci_high:+.2f}]"  # noqa: E731
         lines.append(f"| {name} | {cell(d['psnr'])} | {cell(d['fpsnr'])} | {lt_ratio:.2f} | {u_f:.2f} | {u_p:.2f} "
                      f"| {cell(syn)} | {info.get('train_seconds', float('nan')):.0f} |")
+    lines += ["", "By footage (the clip id's first word: vtest, movie = the validation face, carphone), ΔfPSNR vs input:",
+              ""]
+    footage = sorted({c.split("-")[0] for c in real["clip"].unique()})
+    lines += ["| recipe | " + " | ".join(footage) + " |", "|---|" + "---|" * len(footage)]
+    for name in (names or RECIPES):
+        if name not in present:
+            continue
+        cells = [cell(paired_difference(real[real["clip"].str.startswith(f + "-")], "fpsnr", name, "cut_and_paste"))
+                 for f in footage]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
