@@ -271,6 +271,9 @@ def report(out: Path, part: str, names=None, scores: str = "scores") -> str:
              "| synthetic ΔPSNR vs cut-and-paste (dB) | train s |",
              "|---|---|---|---|---|---|---|---|"]
     present = set(real.method)
+    footage = sorted({c.split("-")[0] for c in real["clip"].unique()})
+    by_footage = ["", "By footage (the clip id's first word: vtest, movie = the validation face, carphone), "
+                  "ΔfPSNR vs input:", "", "| recipe | " + " | ".join(footage) + " |", "|---|" + "---|" * len(footage)]
     for name in (names or RECIPES):
         if name not in present:
             continue
@@ -283,16 +286,10 @@ def report(out: Path, part: str, names=None, scores: str = "scores") -> str:
         info = json.loads(recipe_file.read_text()) if recipe_file.exists() else {}
         lines.append(f"| {name} | {cell(d['psnr'])} | {cell(d['fpsnr'])} | {lt_ratio:.2f} | {u_f:.2f} | {u_p:.2f} "
                      f"| {cell(syn)} | {info.get('train_seconds', float('nan')):.0f} |")
-    lines += ["", "By footage (the clip id's first word: vtest, movie = the validation face, carphone), ΔfPSNR vs input:",
-              ""]
-    footage = sorted({c.split("-")[0] for c in real["clip"].unique()})
-    lines += ["| recipe | " + " | ".join(footage) + " |", "|---|" + "---|" * len(footage)]
-    for name in (names or RECIPES):
-        if name not in present:
-            continue
-        cells = [cell(paired_difference(real[real["clip"].str.startswith(f + "-")], "fpsnr", name, "cut_and_paste"))
-                 for f in footage]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        by_footage.append(f"| {name} | " + " | ".join(
+            cell(paired_difference(real[real["clip"].str.startswith(f + "-")], "fpsnr", name, "cut_and_paste"))
+            for f in footage) + " |")
+    lines += by_footage
     return "\n".join(lines)
 
 

@@ -19,7 +19,7 @@ def warmed_decay(decay: float, updates: int) -> float:
 
 
 class WeightAverage:
-    """``module``'s weights averaged over the updates: ``avg ← d·avg + (1 − d)·w``, ``d`` = :func:`warmed_decay`."""
+    """``module``'s weights averaged over the updates: ``avg ← d·avg + (1 − d)·w``, ``d`` = warmed_decay."""
 
     def __init__(self, module: torch.nn.Module, decay: float):
         if not 0.0 < decay < 1.0:

@@ -74,7 +74,7 @@ def realworld_description(plan: ProfilePlan, media: dict | None) -> str:
                 f"{rw.frames} frames, DIS flow)")
     from bench.realworld import PEOPLE_FOOTAGE
 
-    used = PEOPLE_FOOTAGE[:min(rw.foregrounds, len(PEOPLE_FOOTAGE))]  # not every people footage: the set's own
+    used = PEOPLE_FOOTAGE[:rw.foregrounds]  # not every people footage of the media: the set's own
     people = sorted(f for f, i in media["files"].items() if i["kind"] == "people" and Path(f).stem in used)
     backgrounds = sorted(f for f, i in media["files"].items() if i["kind"] in ("background_video", "still"))
     return (f"{n} real-world composite videos from real footage: {rw.foregrounds} people clips "

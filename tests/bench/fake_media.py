@@ -3,8 +3,9 @@
 A fake PyPI distribution ``fakemedia`` (a module folder plus its ``.dist-info``) holds small videos and a photo
 under the names the real recipes look for, so :func:`bench.media.fetch` gathers them exactly as it gathers the
 real packages: ``vtest.avi`` (two figures walking over a textured static scene), ``carphone_pristine.avi``
-(scikit-image's astronaut photo, a real face, drifting one pixel per frame), ``movie.avi`` (the same face closer, 160×120, the validation part's
-close-up face), ``bikes.avi`` (noise under a pan) and ``coffee.png``.  The known figure masks are returned with it.
+(scikit-image's astronaut photo, a real face, drifting one pixel per frame), ``movie.avi`` (the same face closer,
+160×120, the validation part's close-up face), ``bikes.avi`` (noise under a pan) and ``coffee.png``.  The known
+figure masks are returned with it.
 """
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ from bench.realset import PARTS, build_realset, reader
 from harmonizer.data.color import apply_adjustment
 from tests.bench.fake_media import make_fake_media
 
-OPTIONS = dict(size=(32, 32), frames=4, clips=2, carphone_clips=1, face_clips=1, split_frame=18, gap=2, strengths=(0.25, 1.0))
+OPTIONS = dict(size=(32, 32), frames=4, clips=2, carphone_clips=1, face_clips=1, split_frame=18, gap=2,
+               strengths=(0.25, 1.0))
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,8 @@ def _records(root, part):
 
 def test_parts_have_the_promised_clips_and_name_their_footage(realset):
     counts = json.loads((realset / "dataset.json").read_text())["parts"]
-    assert counts == {"validation": (2 + 1) * 2, "validation-untouched": 3, "report": (2 + 1) * 2, "report-untouched": 3}
+    assert counts == {"validation": (2 + 1) * 2, "validation-untouched": 3,
+                      "report": (2 + 1) * 2, "report-untouched": 3}
     for part in PARTS:
         info = json.loads((realset / part / "dataset.json").read_text())
         assert info["kind"] == "realset" and info["footage"]
