@@ -36,6 +36,8 @@ def test_average_follows_the_recurrence_by_hand():
     assert again.updates == 4 and float(again.module.weight) == pytest.approx(expected)
     with pytest.raises(ValueError, match="decay"):
         WeightAverage(net, 1.0)
+    with pytest.raises(ValueError, match=r"optim.ema_decay must be in \[0, 1\), got 1.0"):
+        get_config("tiny", optim__ema_decay=1.0)  # the config names the field before any training starts
 
 
 @pytest.fixture(scope="module")
