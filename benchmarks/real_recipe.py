@@ -155,6 +155,28 @@ RECIPES = {r.name: r for r in (
     *(Recipe(f"photo_nolight_log1e-2_800_noadv_ema995{f'_seed{seed}' if seed else ''}", PHOTO_RANGE01,
              log_l2(1e-2, **{"schedule.max_steps": 800, "optim.ema_decay": 0.995}), variant="no_adv", seed=seed,
              note=f"no_adv, 800 steps, G's weights averaged (decay 0.995), seed {seed}") for seed in (0, 1)),
+    # sixth round (seventh session): passes over the training scenes at the same compute (the fourth round's 4,000
+    # clips at 800 steps were worse than 2,000): fewer clips, or twice the batch at half the steps
+    *(Recipe(f"photo_nolight_log1e-2_800_d8_{clips}clips", PHOTO_RANGE01,
+             log_l2(1e-2, **{"schedule.max_steps": 800, "model.d_base_channels": 8}), clips=clips,
+             note=f"the quick recipe on {clips:,} clips (all splits) instead of 2,000") for clips in (1000, 500)),
+    Recipe("photo_nolight_log1e-2_400_d8_b16", PHOTO_RANGE01,
+           log_l2(1e-2, **{"schedule.max_steps": 400, "model.d_base_channels": 8, "data.batch_size": 16}),
+           note="the quick recipe's 6,400 training pairs as 400 steps of 16 pairs"),
+    # … and G's capacity, never measured on real footage: a wider G (2.25x its compute) or one more level (nearly free)
+    *(Recipe(f"photo_nolight_log1e-2_800_d8_{tag}", PHOTO_RANGE01,
+             log_l2(1e-2, **{"schedule.max_steps": 800, "model.d_base_channels": 8, **model}),
+             note=f"the quick recipe with G {what}")
+      for tag, model, what in (("g24", {"model.base_channels": 24}, "of width 24 (16)"),
+                               ("gdepth5", {"model.depth": 5}, "of depth 5 (4; a 2x2 bottleneck)"))),
+    # … and skin: the photo figures had none (silhouettes filled with photo texture), real people show faces and hands
+    *(Recipe(f"photo_skin_log1e-2_800_d8{f'_seed{seed}' if seed else ''}", {**PHOTO_RANGE01, "skin": True},
+             log_l2(1e-2, **{"schedule.max_steps": 800, "model.d_base_channels": 8}), seed=seed,
+             note=f"the quick recipe with the figures' head and hands in the procedural skin palette, seed {seed}")
+      for seed in (0, 1)),
+    *(Recipe(f"photo_nolight_log1e-2_800_d8_lr{tag}", PHOTO_RANGE01,
+             log_l2(1e-2, **{"schedule.max_steps": 800, "model.d_base_channels": 8, "optim.lr": lr}),
+             note=f"the quick recipe at lr {lr:g} (2e-3)") for tag, lr in (("1e-3", 1e-3), ("3e-3", 3e-3))),
 )}
 
 

@@ -8,6 +8,9 @@ surface colours, not a procedural palette.  ``scene_light=True`` also applies th
 illumination (:func:`harmonizer.data.procedural.illumination`) to the whole scene; off by default: the photo's own
 light is real, and the extra cast made the model correct real people less (validation +0.48 dB with it, +0.62 and
 +0.63 dB for two seeds without; paired +0.14 [+0.08, +0.21] dB, benchmarks/RESULTS-real-recipe.md).
+``skin=True`` paints the figure's head, forearms and hands in the procedural figure's skin colours (the rest of
+the silhouette stays photo texture), a colour reference real people carry; off by default: it changed nothing
+on the real set's validation sets (−0.10 … +0.12 dB for two seeds, faces included; sixth round).
 
 Why (benchmarks/RESULTS-real-recipe.md, third round): a model trained on procedural figures learns the
 procedural palette's priors and corrects little on real people (+0.17 dB foreground PSNR on the real set's
@@ -27,7 +30,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .procedural import Scene, apply_illumination, figure, illumination
+from .procedural import Scene, apply_illumination, figure_parts, illumination
 
 BACKGROUND_WINDOW = (0.3, 0.9)  # crop side as a fraction of the photo's shorter side
 TEXTURE_WINDOW = (0.15, 0.5)
@@ -48,13 +51,15 @@ def photo_crop(rng: np.random.Generator, photo: np.ndarray, size: tuple[int, int
 
 
 def photo_scene(rng: np.random.Generator, photo: np.ndarray, size: int | tuple[int, int], *, detail: float = 1.0,
-                min_area: float = 0.1, scene_light: bool = False) -> Scene:
+                min_area: float = 0.1, scene_light: bool = False, skin: bool = False) -> Scene:
     """One photo scene from ``photo`` (H×W×3 float32 in [0, 1]); see the module docstring."""
     h, w = (size, size) if isinstance(size, int) else size
     background, bg_crop = photo_crop(rng, photo, (h, w), BACKGROUND_WINDOW)
     texture, tex_crop = photo_crop(rng, photo, (h, w), TEXTURE_WINDOW)
-    _, mask, fig_meta = figure(rng, h, w, detail=detail, min_area=min_area)
+    layer, mask, skin_map, fig_meta = figure_parts(rng, h, w, detail=detail, min_area=min_area)
     image = np.where(mask[..., None], texture, background)
+    if skin:  # the figure's head and hands in the procedural skin palette, the rest photo texture
+        image = np.where(skin_map[..., None], layer, image)
     meta = {"background_crop": bg_crop, "texture_crop": tex_crop, **fig_meta}
     if scene_light:
         meta["illumination"] = light = illumination(rng)

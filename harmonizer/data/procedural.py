@@ -140,6 +140,13 @@ def figure(rng: np.random.Generator, h: int, w: int, *, detail: float = 1.0, min
     The pose is drawn once; the limb thickness (``girth``) is then fitted in a few redraws so the
     figure covers a drawn target area (:data:`FIGURE_AREA`, never below ``min_area``).
     """
+    layer, mask, _skin, meta = figure_parts(rng, h, w, detail=detail, min_area=min_area)
+    return layer, mask, meta
+
+
+def figure_parts(rng: np.random.Generator, h: int, w: int, *, detail: float = 1.0, min_area: float = 0.1):
+    """:func:`figure` (the same draws) and its skin (head, forearms and hands): ``(layer, mask, skin, meta)``,
+    ``skin`` a bool map inside ``mask``."""
     ss = 2  # draw at 2× and area-average for smooth silhouettes
     H, W = h * ss, w * ss
     height = rng.uniform(0.7, 0.95) * H
@@ -168,7 +175,8 @@ def figure(rng: np.random.Generator, h: int, w: int, *, detail: float = 1.0, min
     shade = 1.0 + 0.25 * _ramp(rng, h, w)
     layer = np.clip(colour * texture * shade, 0, 1).astype(np.float32)
     mask = cover >= 0.5
-    return layer, mask, {"figure_height": float(height / H), "girth": float(girth), "target_area": target}
+    skin = mask & (cv2.resize((labels == 1).astype(np.float32), (w, h), interpolation=cv2.INTER_AREA) >= 0.5)
+    return layer, mask, skin, {"figure_height": float(height / H), "girth": float(girth), "target_area": target}
 
 
 def illumination(rng: np.random.Generator) -> dict:

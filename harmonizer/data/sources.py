@@ -91,10 +91,11 @@ class PhotoSource:
     name = "photo"
 
     def __init__(self, photos, seed: int = 0, detail: float = 1.0, min_area: float = 0.1, count: int = 2**31 - 1,
-                 scene_light: bool = False):
+                 scene_light: bool = False, skin: bool = False):
         if not 0 <= min_area < 0.5:
             raise ValueError(f"photo min_area must be in [0, 0.5), got {min_area}")
         self.scene_light = bool(scene_light)  # the procedural scenes' random illumination on top (harmonizer.data.photo)
+        self.skin = bool(skin)  # the figure's head and hands in procedural skin colours (harmonizer.data.photo)
         if isinstance(photos, (str, Path)):
             self.photos = str(photos)
             folder = Path(photos)
@@ -125,7 +126,8 @@ class PhotoSource:
         from harmonizer.digest import file_digest  # the photos' contents are part of the dataset's identity
 
         return {"photos": self.photos, "seed": self.seed, "detail": self.detail, "min_area": self.min_area,
-                "scene_light": self.scene_light, "photo_files": {p.name: file_digest(p) for p in self.paths}}
+                "scene_light": self.scene_light, **({"skin": True} if self.skin else {}),
+                "photo_files": {p.name: file_digest(p) for p in self.paths}}
 
     def photo(self, which: int, size: int) -> np.ndarray:
         """Photo ``which``, shrunk (area filter) so its shorter side is at most PHOTO_MAX_SIDE × ``size``."""
@@ -144,7 +146,7 @@ class PhotoSource:
         rng = np.random.default_rng([self.seed, int(index), PHOTO_TAG])
         which = int(rng.integers(len(self.paths)))
         sc = photo_scene(rng, self.photo(which, size), size, detail=self.detail, min_area=self.min_area,
-                         scene_light=self.scene_light)
+                         scene_light=self.scene_light, skin=self.skin)
         return Sample(sc.image, sc.mask, {"scene": {"photo": self.paths[which].name, **sc.meta}})
 
 

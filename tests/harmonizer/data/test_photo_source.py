@@ -129,3 +129,21 @@ def test_scene_light_adds_one_shared_cast_to_the_whole_scene(tmp_path):
     assert np.ptp(sample.image.reshape(-1, 3), axis=0).max() < 1e-6
     assert not np.allclose(sample.image[0, 0], red, atol=1e-3)
     assert set(sample.meta["scene"]["illumination"]) == {"temperature", "tint", "exposure"}
+
+
+def test_skin_puts_the_figures_head_and_hands_in_skin_colours_and_changes_nothing_else(tmp_path):
+    """On a one-colour blue photo: with ``skin`` the pixels that differ from the photo are exactly the figure's skin
+    (inside its mask, a part of it), and they are skin-coloured — red their largest channel, green above blue on
+    average (the palette's hues 8–44°); the mask and every other pixel are those of the same scene without skin."""
+    photos = _constant_photos(tmp_path / "p")
+    plain = get_source("photo", photos=[str(photos / "blue.png")])
+    skinned = get_source("photo", photos=[str(photos / "blue.png")], skin=True)
+    blue = np.array(BLUE[::-1], np.float32) / 255
+    for index in range(8):
+        a, b = plain.sample(index, 48), skinned.sample(index, 48)
+        assert np.array_equal(a.mask, b.mask) and np.allclose(a.image, blue, atol=1e-6)
+        changed = np.abs(b.image - blue).max(-1) > 1e-6
+        assert changed.any() and not (changed & ~b.mask).any() and changed.sum() < b.mask.sum()
+        r, g, bl = b.image[changed].T
+        assert ((r > g) & (r > bl)).mean() > 0.9 and r.mean() > g.mean() > bl.mean()  # edges mix with clothing
+    assert skinned.options()["skin"] is True and "skin" not in plain.options()  # old datasets keep their identity
