@@ -177,6 +177,31 @@ RECIPES = {r.name: r for r in (
     *(Recipe(f"photo_nolight_log1e-2_800_d8_lr{tag}", PHOTO_RANGE01,
              log_l2(1e-2, **{"schedule.max_steps": 800, "model.d_base_channels": 8, "optim.lr": lr}),
              note=f"the quick recipe at lr {lr:g} (2e-3)") for tag, lr in (("1e-3", 1e-3), ("3e-3", 3e-3))),
+    # the two settings that drifted above, without D: is it D's doing there too?
+    Recipe("photo_nolight_log1e-2_800_noadv_lr1e-3", PHOTO_RANGE01,
+           log_l2(1e-2, **{"schedule.max_steps": 800, "optim.lr": 1e-3}), variant="no_adv",
+           note="no_adv, 800 steps at lr 1e-3"),
+    Recipe("photo_nolight_log1e-2_400_noadv_b16", PHOTO_RANGE01,
+           log_l2(1e-2, **{"schedule.max_steps": 400, "data.batch_size": 16}), variant="no_adv",
+           note="no_adv, 400 steps of 16 pairs"),
+    # the drift is the figure copying its scene (above): figures textured from another photo half the time
+    *(Recipe(f"photo_else05_log1e-2_800_d8{f'_seed{seed}' if seed else ''}", {**PHOTO_RANGE01, "texture_elsewhere": 0.5},
+             log_l2(1e-2, **{"schedule.max_steps": 800, "model.d_base_channels": 8}), seed=seed,
+             note=f"the quick recipe, the figure's texture from another photo with probability 0.5, seed {seed}")
+      for seed in (0, 1, 2)),
+    Recipe("photo_else05_log1e-2_400_d8_b16", {**PHOTO_RANGE01, "texture_elsewhere": 0.5},
+           log_l2(1e-2, **{"schedule.max_steps": 400, "model.d_base_channels": 8, "data.batch_size": 16}),
+           note="texture_elsewhere 0.5 on the batch-16 setting that drifted"),
+    *(Recipe(f"photo_else05_log1e-2_{tag}", {**PHOTO_RANGE01, "texture_elsewhere": 0.5},
+             log_l2(1e-2, **{"model.d_base_channels": 8, **over}), note=f"texture_elsewhere 0.5 on {what}")
+      for tag, over, what in (("800_d8_lr1e-3", {"schedule.max_steps": 800, "optim.lr": 1e-3}, "lr 1e-3 (drifted)"),
+                              ("600_d8", {"schedule.max_steps": 600}, "600 steps (drifted, fourth round)"))),
+    *(Recipe(f"photo_else025_log1e-2_{tag}", {**PHOTO_RANGE01, "texture_elsewhere": 0.25},
+             log_l2(1e-2, **{"model.d_base_channels": 8, **over}), note=f"texture_elsewhere 0.25 on {what}")
+      for tag, over, what in (("800_d8", {"schedule.max_steps": 800}, "the quick recipe"),
+                              ("400_d8_b16", {"schedule.max_steps": 400, "data.batch_size": 16}, "batch 16 (drifted)"),
+                              ("800_d8_lr1e-3", {"schedule.max_steps": 800, "optim.lr": 1e-3}, "lr 1e-3 (drifted)"),
+                              ("600_d8", {"schedule.max_steps": 600}, "600 steps (drifted, fourth round)"))),
 )}
 
 

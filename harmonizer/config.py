@@ -19,9 +19,11 @@ Profiles (docs/design.md):
   half its width keeps 800 steps within the reproduction's budget at the same gain.  Known failure, not
   fixed: 4 of the 13 full-model trainings of 600–1,200 steps in that round ended brightening every dark real
   person by ~10/255 (harmonious people changed to 30–35 dB instead of ~40) — none of the four 800-step ones
-  with the paper's λ2 = 1e-2 (kept; λ2 = 3e-3 was no better: one of four), never as far with no_adv (37 dB at
-  worst), so mostly D's gradient; the sixth round saw it also at the same 800 steps with lr 1e-3 and as 400
-  steps of 16 pairs — not only long training.  (Before: 400 steps, D width 16.)
+  with the paper's λ2 = 1e-2 (kept; λ2 = 3e-3 was no better: one of four).  The sixth round found it at 800
+  steps with lr 1e-3 and as 400 steps of 16 pairs too, and without D (no_adv, 16 pairs): not D's doing but the
+  data's — figures cut from their own scene's photo teach G to pull a foreground towards its scene; the quick
+  reproduction's data now textures half the figures from another photo, which removed it in all three
+  settings (``harmonizer.data.photo``).  (Before: 400 steps, D width 16.)
   The paper's 2e-4 does not even reach the identity on
   the background in a few hundred steps (the paper trains 45 epochs × 29,818 pairs ≈ 1.3 M steps).
   fp32, not bf16: bf16 autocast was ~3× faster on a CPU with native bf16 (AVX-512 BF16 / AMX) at the

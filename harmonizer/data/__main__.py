@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="draw each train/val clip's strength uniformly in [LO, HI] instead of --strength "
                         "(a training recipe: the test split keeps --strength)")
     b.add_argument("--photos", help="photo source: folder of real photos (backgrounds and figure textures)")
+    b.add_argument("--texture-elsewhere", type=float, default=None, metavar="P",
+                   help="photo source: probability that a figure's texture comes from another photo (quick: 0.5)")
     b.add_argument("--images", help="folder source: image folder")
     b.add_argument("--masks", help="folder source: mask folder (0/255 PNGs, same stems)")
     b.add_argument("--coco-json", help="coco source: instances JSON")
@@ -69,6 +71,10 @@ def _source_options(args) -> dict:
     options = {k: getattr(args, k) for k in needed}
     if args.min_area is not None:
         options["min_area"] = args.min_area
+    if args.texture_elsewhere is not None:
+        if args.source != "photo":
+            raise SystemExit("--texture-elsewhere applies to --source photo only")
+        options["texture_elsewhere"] = args.texture_elsewhere
     return options
 
 

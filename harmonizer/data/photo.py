@@ -11,6 +11,12 @@ light is real, and the extra cast made the model correct real people less (valid
 ``skin=True`` paints the figure's head, forearms and hands in the procedural figure's skin colours (the rest of
 the silhouette stays photo texture), a colour reference real people carry; off by default: it changed nothing
 on the real set's validation sets (−0.10 … +0.12 dB for two seeds, faces included; sixth round).
+``texture_photo`` (the photo source's ``texture_elsewhere``: the quick reproduction takes another photo's texture
+for half its figures): a figure always cut from its own scene's photo resembles its scene, and some trainings
+(a slightly different lr, batch or length) learned to pull every foreground towards its scene's statistics —
+dark real people brightened and blue-shifted by 5–15/255, harmonious people changed to 29–33 dB foreground PSNR
+in 3 of 3 such settings, 41–44 dB with half the textures from elsewhere, at 0.0–0.1 dB less validation gain
+(sixth round).
 
 Why (benchmarks/RESULTS-real-recipe.md, third round): a model trained on procedural figures learns the
 procedural palette's priors and corrects little on real people (+0.17 dB foreground PSNR on the real set's
@@ -51,11 +57,13 @@ def photo_crop(rng: np.random.Generator, photo: np.ndarray, size: tuple[int, int
 
 
 def photo_scene(rng: np.random.Generator, photo: np.ndarray, size: int | tuple[int, int], *, detail: float = 1.0,
-                min_area: float = 0.1, scene_light: bool = False, skin: bool = False) -> Scene:
-    """One photo scene from ``photo`` (H×W×3 float32 in [0, 1]); see the module docstring."""
+                min_area: float = 0.1, scene_light: bool = False, skin: bool = False,
+                texture_photo: np.ndarray | None = None) -> Scene:
+    """One photo scene from ``photo`` (H×W×3 float32 in [0, 1]); see the module docstring.  ``texture_photo``:
+    crop the figure's texture from this photo instead of ``photo``."""
     h, w = (size, size) if isinstance(size, int) else size
     background, bg_crop = photo_crop(rng, photo, (h, w), BACKGROUND_WINDOW)
-    texture, tex_crop = photo_crop(rng, photo, (h, w), TEXTURE_WINDOW)
+    texture, tex_crop = photo_crop(rng, photo if texture_photo is None else texture_photo, (h, w), TEXTURE_WINDOW)
     layer, mask, skin_map, fig_meta = figure_parts(rng, h, w, detail=detail, min_area=min_area)
     image = np.where(mask[..., None], texture, background)
     if skin:  # the figure's head and hands in the procedural skin palette, the rest photo texture

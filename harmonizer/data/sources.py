@@ -91,11 +91,14 @@ class PhotoSource:
     name = "photo"
 
     def __init__(self, photos, seed: int = 0, detail: float = 1.0, min_area: float = 0.1, count: int = 2**31 - 1,
-                 scene_light: bool = False, skin: bool = False):
+                 scene_light: bool = False, skin: bool = False, texture_elsewhere: float = 0.0):
         if not 0 <= min_area < 0.5:
             raise ValueError(f"photo min_area must be in [0, 0.5), got {min_area}")
         self.scene_light = bool(scene_light)  # the procedural scenes' random illumination on top (harmonizer.data.photo)
         self.skin = bool(skin)  # the figure's head and hands in procedural skin colours (harmonizer.data.photo)
+        if not 0 <= texture_elsewhere <= 1:
+            raise ValueError(f"photo texture_elsewhere must be in [0, 1], got {texture_elsewhere}")
+        self.texture_elsewhere = float(texture_elsewhere)  # probability that the figure's texture is another photo's
         if isinstance(photos, (str, Path)):
             self.photos = str(photos)
             folder = Path(photos)
@@ -127,6 +130,7 @@ class PhotoSource:
 
         return {"photos": self.photos, "seed": self.seed, "detail": self.detail, "min_area": self.min_area,
                 "scene_light": self.scene_light, **({"skin": True} if self.skin else {}),
+                **({"texture_elsewhere": self.texture_elsewhere} if self.texture_elsewhere else {}),
                 "photo_files": {p.name: file_digest(p) for p in self.paths}}
 
     def photo(self, which: int, size: int) -> np.ndarray:
@@ -144,10 +148,14 @@ class PhotoSource:
 
     def sample(self, index: int, size: int) -> Sample:
         rng = np.random.default_rng([self.seed, int(index), PHOTO_TAG])
-        which = int(rng.integers(len(self.paths)))
+        which = other = int(rng.integers(len(self.paths)))
+        if self.texture_elsewhere and len(self.paths) > 1 and rng.random() < self.texture_elsewhere:
+            other = (which + 1 + int(rng.integers(len(self.paths) - 1))) % len(self.paths)
         sc = photo_scene(rng, self.photo(which, size), size, detail=self.detail, min_area=self.min_area,
-                         scene_light=self.scene_light, skin=self.skin)
-        return Sample(sc.image, sc.mask, {"scene": {"photo": self.paths[which].name, **sc.meta}})
+                         scene_light=self.scene_light, skin=self.skin,
+                         texture_photo=None if other == which else self.photo(other, size))
+        meta = {"photo": self.paths[which].name, **({"texture_photo": self.paths[other].name} if other != which else {})}
+        return Sample(sc.image, sc.mask, {"scene": {**meta, **sc.meta}})
 
 
 class FolderSource:

@@ -147,3 +147,34 @@ def test_skin_puts_the_figures_head_and_hands_in_skin_colours_and_changes_nothin
         r, g, bl = b.image[changed].T
         assert ((r > g) & (r > bl)).mean() > 0.9 and r.mean() > g.mean() > bl.mean()  # edges mix with clothing
     assert skinned.options()["skin"] is True and "skin" not in plain.options()  # old datasets keep their identity
+
+
+def test_texture_elsewhere_takes_the_figure_from_the_other_photo_and_records_it(tmp_path):
+    """Two one-colour photos and probability 1: the figure is exactly the other photo's colour, the background
+    the scene's photo's; with probability 0 every scene is the default's, draw for draw."""
+    photos = _constant_photos(tmp_path / "p")
+    colour = {"red.png": np.array(RED[::-1], np.float32) / 255, "blue.png": np.array(BLUE[::-1], np.float32) / 255}
+    always = get_source("photo", photos=str(photos), texture_elsewhere=1.0)
+    for index in range(8):
+        sample = always.sample(index, 32)
+        scene = sample.meta["scene"]
+        assert scene["texture_photo"] != scene["photo"]
+        assert np.allclose(sample.image[sample.mask], colour[scene["texture_photo"]], atol=1e-6)
+        assert np.allclose(sample.image[~sample.mask], colour[scene["photo"]], atol=1e-6)
+    never, default = get_source("photo", photos=str(photos), texture_elsewhere=0.0), get_source("photo", photos=str(photos))
+    assert all(np.array_equal(never.sample(i, 32).image, default.sample(i, 32).image) for i in range(4))
+    assert "texture_elsewhere" not in default.options() and always.options()["texture_elsewhere"] == 1.0
+    with pytest.raises(ValueError, match="texture_elsewhere"):
+        get_source("photo", photos=str(photos), texture_elsewhere=1.5)
+
+
+def test_cli_texture_elsewhere_reaches_the_photo_source_and_is_refused_elsewhere(tmp_path):
+    from harmonizer.data import __main__ as cli
+
+    photos = _constant_photos(tmp_path / "p")
+    out = cli.main(["build", "--source", "photo", "--photos", str(photos), "--out", str(tmp_path / "d"), "--clips",
+                    "4", "--size", "24", "--texture-elsewhere", "1", "--workers", "1", "--no-progress"])
+    info = json.loads((out / "dataset.json").read_text())
+    assert info["source_options"]["texture_elsewhere"] == 1.0
+    with pytest.raises(SystemExit, match="--source photo only"):
+        cli.main(["build", "--out", str(tmp_path / "e"), "--clips", "3", "--texture-elsewhere", "0.5"])
