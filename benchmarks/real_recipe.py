@@ -66,6 +66,11 @@ class Recipe:
 RANGE01 = {"strength_range": (0.0, 1.0)}
 PHOTO_RANGE01 = {"source": "photo", **RANGE01}  # photos: the media folder's training photos (--media)
 PHOTO_LIT_RANGE01 = {**PHOTO_RANGE01, "scene_light": True}  # the procedural scenes' random illumination on top
+QUICK_800_D8 = {"schedule.max_steps": 800, "model.d_base_channels": 8}  # the fourth round's choice over COMMON_OVERRIDES
+# the sixth round's settings near the quick recipe whose trainings drifted (harmonious real people brightened)
+DRIFTED = (("400_d8_b16", {"schedule.max_steps": 400, "data.batch_size": 16}, "batch 16"),
+           ("800_d8_lr1e-3", {"schedule.max_steps": 800, "optim.lr": 1e-3}, "lr 1e-3"),
+           ("600_d8", {"schedule.max_steps": 600}, "600 steps"))
 
 
 def log_l2(floor: float, **overrides) -> dict:
@@ -157,51 +162,37 @@ RECIPES = {r.name: r for r in (
              note=f"no_adv, 800 steps, G's weights averaged (decay 0.995), seed {seed}") for seed in (0, 1)),
     # sixth round (seventh session): passes over the training scenes at the same compute (the fourth round's 4,000
     # clips at 800 steps were worse than 2,000): fewer clips, or twice the batch at half the steps
-    *(Recipe(f"photo_nolight_log1e-2_800_d8_{clips}clips", PHOTO_RANGE01,
-             log_l2(1e-2, **{"schedule.max_steps": 800, "model.d_base_channels": 8}), clips=clips,
+    *(Recipe(f"photo_nolight_log1e-2_800_d8_{clips}clips", PHOTO_RANGE01, log_l2(1e-2, **QUICK_800_D8), clips=clips,
              note=f"the quick recipe on {clips:,} clips (all splits) instead of 2,000") for clips in (1000, 500)),
-    Recipe("photo_nolight_log1e-2_400_d8_b16", PHOTO_RANGE01,
-           log_l2(1e-2, **{"schedule.max_steps": 400, "model.d_base_channels": 8, "data.batch_size": 16}),
-           note="the quick recipe's 6,400 training pairs as 400 steps of 16 pairs"),
-    # … and G's capacity, never measured on real footage: a wider G (2.25x its compute) or one more level (nearly free)
-    *(Recipe(f"photo_nolight_log1e-2_800_d8_{tag}", PHOTO_RANGE01,
-             log_l2(1e-2, **{"schedule.max_steps": 800, "model.d_base_channels": 8, **model}),
-             note=f"the quick recipe with G {what}")
-      for tag, model, what in (("g24", {"model.base_channels": 24}, "of width 24 (16)"),
-                               ("gdepth5", {"model.depth": 5}, "of depth 5 (4; a 2x2 bottleneck)"))),
+    # … G's capacity, never measured on real footage (a wider G, or one more level: nearly free), and the lr
+    *(Recipe(f"photo_nolight_log1e-2_{tag}", PHOTO_RANGE01, log_l2(1e-2, **{**QUICK_800_D8, **over}),
+             note=f"the quick recipe with {what}")
+      for tag, over, what in (("400_d8_b16", DRIFTED[0][1], "its 6,400 training pairs as 400 steps of 16 pairs"),
+                              ("800_d8_g24", {"model.base_channels": 24}, "G of width 24 (16)"),
+                              ("800_d8_gdepth5", {"model.depth": 5}, "G of depth 5 (4; a 2x2 bottleneck)"),
+                              ("800_d8_lr1e-3", {"optim.lr": 1e-3}, "lr 1e-3 (2e-3)"),
+                              ("800_d8_lr3e-3", {"optim.lr": 3e-3}, "lr 3e-3 (2e-3)"))),
     # … and skin: the photo figures had none (silhouettes filled with photo texture), real people show faces and hands
     *(Recipe(f"photo_skin_log1e-2_800_d8{f'_seed{seed}' if seed else ''}", {**PHOTO_RANGE01, "skin": True},
-             log_l2(1e-2, **{"schedule.max_steps": 800, "model.d_base_channels": 8}), seed=seed,
+             log_l2(1e-2, **QUICK_800_D8), seed=seed,
              note=f"the quick recipe with the figures' head and hands in the procedural skin palette, seed {seed}")
       for seed in (0, 1)),
-    *(Recipe(f"photo_nolight_log1e-2_800_d8_lr{tag}", PHOTO_RANGE01,
-             log_l2(1e-2, **{"schedule.max_steps": 800, "model.d_base_channels": 8, "optim.lr": lr}),
-             note=f"the quick recipe at lr {lr:g} (2e-3)") for tag, lr in (("1e-3", 1e-3), ("3e-3", 3e-3))),
-    # the two settings that drifted above, without D: is it D's doing there too?
-    Recipe("photo_nolight_log1e-2_800_noadv_lr1e-3", PHOTO_RANGE01,
-           log_l2(1e-2, **{"schedule.max_steps": 800, "optim.lr": 1e-3}), variant="no_adv",
-           note="no_adv, 800 steps at lr 1e-3"),
-    Recipe("photo_nolight_log1e-2_400_noadv_b16", PHOTO_RANGE01,
-           log_l2(1e-2, **{"schedule.max_steps": 400, "data.batch_size": 16}), variant="no_adv",
-           note="no_adv, 400 steps of 16 pairs"),
-    # the drift is the figure copying its scene (above): figures textured from another photo half the time
+    # two settings that drifted, without D: is it D's doing there too?
+    *(Recipe(f"photo_nolight_log1e-2_{steps}_noadv_{tag}", PHOTO_RANGE01,
+             log_l2(1e-2, **{"schedule.max_steps": steps, **over}), variant="no_adv", note=f"no_adv, {what}")
+      for steps, tag, over, what in ((800, "lr1e-3", {"optim.lr": 1e-3}, "800 steps at lr 1e-3"),
+                                     (400, "b16", {"data.batch_size": 16}, "400 steps of 16 pairs"))),
+    # the drift is the figure copying its scene: figures textured from another photo with probability p, on the
+    # quick recipe (three seeds for p = 0.5) and on each setting that drifted
     *(Recipe(f"photo_else05_log1e-2_800_d8{f'_seed{seed}' if seed else ''}", {**PHOTO_RANGE01, "texture_elsewhere": 0.5},
-             log_l2(1e-2, **{"schedule.max_steps": 800, "model.d_base_channels": 8}), seed=seed,
+             log_l2(1e-2, **QUICK_800_D8), seed=seed,
              note=f"the quick recipe, the figure's texture from another photo with probability 0.5, seed {seed}")
       for seed in (0, 1, 2)),
-    Recipe("photo_else05_log1e-2_400_d8_b16", {**PHOTO_RANGE01, "texture_elsewhere": 0.5},
-           log_l2(1e-2, **{"schedule.max_steps": 400, "model.d_base_channels": 8, "data.batch_size": 16}),
-           note="texture_elsewhere 0.5 on the batch-16 setting that drifted"),
-    *(Recipe(f"photo_else05_log1e-2_{tag}", {**PHOTO_RANGE01, "texture_elsewhere": 0.5},
-             log_l2(1e-2, **{"model.d_base_channels": 8, **over}), note=f"texture_elsewhere 0.5 on {what}")
-      for tag, over, what in (("800_d8_lr1e-3", {"schedule.max_steps": 800, "optim.lr": 1e-3}, "lr 1e-3 (drifted)"),
-                              ("600_d8", {"schedule.max_steps": 600}, "600 steps (drifted, fourth round)"))),
-    *(Recipe(f"photo_else025_log1e-2_{tag}", {**PHOTO_RANGE01, "texture_elsewhere": 0.25},
-             log_l2(1e-2, **{"model.d_base_channels": 8, **over}), note=f"texture_elsewhere 0.25 on {what}")
-      for tag, over, what in (("800_d8", {"schedule.max_steps": 800}, "the quick recipe"),
-                              ("400_d8_b16", {"schedule.max_steps": 400, "data.batch_size": 16}, "batch 16 (drifted)"),
-                              ("800_d8_lr1e-3", {"schedule.max_steps": 800, "optim.lr": 1e-3}, "lr 1e-3 (drifted)"),
-                              ("600_d8", {"schedule.max_steps": 600}, "600 steps (drifted, fourth round)"))),
+    Recipe("photo_else025_log1e-2_800_d8", {**PHOTO_RANGE01, "texture_elsewhere": 0.25}, log_l2(1e-2, **QUICK_800_D8),
+           note="the quick recipe, the figure's texture from another photo with probability 0.25"),
+    *(Recipe(f"photo_else{ptag}_log1e-2_{tag}", {**PHOTO_RANGE01, "texture_elsewhere": p},
+             log_l2(1e-2, **{**QUICK_800_D8, **over}), note=f"texture_elsewhere {p:g} on {what} (drifted without it)")
+      for ptag, p in (("05", 0.5), ("025", 0.25)) for tag, over, what in DRIFTED),
 )}
 
 
