@@ -83,6 +83,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "finetune_dmask": {"data.mask_source": "discriminator"},
 }
 TEMPORAL_MODES = ("regional", "global", "none")
+BLENDS = ("mask", "none")  # mask: M·O + (1 − M)·I; none: the raw output (inference's blend, loss.blend)
 RECONSTRUCTIONS = ("l2", "log_l2")  # loss.reconstruction: Eq. 2, or harmonizer.losses' mean-PSNR weighting
 LOG_L2_FLOOR = 1e-4  # loss.log_l2_floor's default ε: an MSE of 40 dB
 MASK_SOURCES = ("given", "discriminator")
@@ -110,6 +111,9 @@ class LossConfig:
     lambda_adv: float = 1e-2  # λ2
     reconstruction: str = "l2"  # l2 (Eq. 2) | log_l2 (per-sample inverse-MSE weights: mean PSNR; harmonizer.losses)
     log_l2_floor: float = LOG_L2_FLOOR  # log_l2's ε: a sample's weight stops growing below this MSE
+    # the output the losses and D see: none = G's raw output (Eq. 2); mask = M·O + (1 − M)·I, what inference
+    # returns by default (G's mask input: the given mask, or D's map) — then G is never taught the background
+    blend: str = "none"
 
 
 @dataclass
@@ -170,6 +174,8 @@ class TrainConfig:
             problems.append(f"loss.temporal '{self.loss.temporal}' not in {TEMPORAL_MODES}")
         if self.loss.reconstruction not in RECONSTRUCTIONS:
             problems.append(f"loss.reconstruction '{self.loss.reconstruction}' not in {RECONSTRUCTIONS}")
+        if self.loss.blend not in BLENDS:
+            problems.append(f"loss.blend '{self.loss.blend}' not in {BLENDS}")
         if not self.loss.log_l2_floor > 0:
             problems.append(f"loss.log_l2_floor must be > 0, got {self.loss.log_l2_floor}")
         if self.data.mask_source not in MASK_SOURCES:

@@ -23,12 +23,11 @@ from pathlib import Path
 
 import torch
 
-from harmonizer.config import TrainConfig, config_from_dict
+from harmonizer.config import BLENDS, TrainConfig, config_from_dict
 from harmonizer.models import build_discriminator, build_generator
 from harmonizer.runs import CheckpointError, checkpoint_path, load_checkpoint
 
 MASK_MODES = ("given", "discriminator", "zeros", "ones")
-BLENDS = ("mask", "none")  # mask: M·O + (1 − M)·I; none: the method's raw output
 DEFAULT_BLEND = "mask"  # the one default of every method's ``blend`` option (baselines.registry passes it on)
 
 

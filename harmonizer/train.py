@@ -30,6 +30,7 @@ from harmonizer.config import TrainConfig, config_to_dict
 from harmonizer.data.training import collate, epoch_batches, open_training_data, resize_batch
 from harmonizer.distributed import Dist, setup_distributed
 from harmonizer.ema import WeightAverage
+from harmonizer.infer import blend_background
 from harmonizer.losses import discriminator_loss, generator_loss
 from harmonizer.lr_schedule import lr_factor
 from harmonizer.models import build_discriminator, build_generator, get_generator
@@ -161,7 +162,10 @@ def validate(G, D, val_set, config: TrainConfig, device: torch.device, *, chunk:
             inp = comp * 2 - 1
             if config.data.mask_source == "discriminator":
                 mask = D(inp).float().clamp(0, 1)
-            out = ((G(inp, mask).float() + 1) / 2).clamp(0, 1)
+            out = G(inp, mask).float()
+            if config.loss.blend == "mask":
+                out = blend_background(out, inp, mask)
+            out = ((out + 1) / 2).clamp(0, 1)
             mse_out.append((out - gt).pow(2).flatten(1).mean(1).cpu())
             mse_in.append((comp - gt).pow(2).flatten(1).mean(1).cpu())
     G.train()
@@ -353,6 +357,8 @@ def train_step(models: Models, batch: dict, config: TrainConfig, autocast) -> di
             g_mask = D_raw(frames).float().clamp(0, 1)  # D's disharmony map replaces the mask (Table IV)
     with autocast:
         out = G(frames, g_mask).float()
+    if config.loss.blend == "mask":  # the losses and D see what inference returns: the input outside the mask
+        out = blend_background(out, frames.float(), g_mask)
     out = out.reshape(b, t, *out.shape[1:]) if use_pair else out.unsqueeze(1)
     out_t = out[:, -1]
     parts: dict[str, float] = {}

@@ -301,3 +301,29 @@ def test_a_run_killed_while_saving_its_best_checkpoint_resumes_to_a_best_pt(smal
         shutil.rmtree(run)
         resumed = train(cfg, small_data, run, progress=False, tensorboard=False)
     assert _same(_weights(resumed, "best")[0], _weights(whole, "best")[0])
+
+
+def test_blended_training_scores_g_only_inside_the_mask(small_data):
+    """loss.blend = "mask": the losses see M·O + (1 − M)·I.  With an all-zero mask that is the input itself, so
+    the reconstruction term is the input's own MSE against the truth (computed here by hand) and the regional
+    temporal term is 0, whatever G outputs; without the blend G's raw output makes them differ."""
+    ds = PairDataset(open_split(small_data, "train"), pairs=True, cache=False)
+    batch = collate([ds[0], ds[1]])
+    batch["mask"] = torch.zeros_like(batch["mask"])
+    comp, gt = batch["composite"][:, -1] * 2 - 1, batch["gt"][:, -1] * 2 - 1  # the loss's [-1, 1] scale
+    input_mse = float(((comp - gt) ** 2).flatten(1).sum(1).div(gt.shape[-1] * gt.shape[-2]).mean())
+    parts = {}
+    for blend in ("mask", "none"):
+        cfg = get_config("tiny", loss__blend=blend, loss__reconstruction="l2", model__output="direct")
+        torch.manual_seed(0)
+        G, D = train_mod.build_generator(cfg.model), train_mod.build_discriminator(cfg.model)
+        models = Models(G, D, torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters()), torch.device("cpu"))
+        parts[blend] = train_mod.train_step(models, batch, cfg, torch.autocast("cpu", enabled=False))
+    assert parts["mask"]["g_rec"] == pytest.approx(input_mse, rel=1e-5)
+    assert parts["mask"]["g_temporal"] == 0.0
+    assert abs(parts["none"]["g_rec"] - input_mse) > 1e-3
+
+
+def test_an_unknown_loss_blend_is_refused_naming_the_choices():
+    with pytest.raises(ValueError, match="loss.blend 'soft'.*mask"):
+        get_config("tiny", loss__blend="soft")
